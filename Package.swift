@@ -1,0 +1,93 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Strictness as in Hummingbird: Swift 6 mode plus the upcoming features that keep imports honest.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "HookSync",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "hooksync", targets: ["hooksync"]),
+        .library(name: "HookSyncCore", targets: ["HookSyncCore"]),
+        .library(name: "HookSyncSQLite", targets: ["HookSyncSQLite"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // The domain: envelopes, queue semantics as a protocol, retry policy. No I/O, no dependencies.
+        .target(name: "HookSyncCore", swiftSettings: swiftSettings),
+
+        // hooksync.yaml: parsing, ${ENV} interpolation, validation with errors that name the key.
+        .target(
+            name: "HookSyncConfig",
+            dependencies: ["HookSyncCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+
+        // The SQLite backend of QueueStore. migrations/*.sql are compiled in by EmbedMigrationsPlugin.
+        .target(
+            name: "HookSyncSQLite",
+            dependencies: ["HookSyncCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings,
+            plugins: ["EmbedMigrationsPlugin"]
+        ),
+
+        // The command line: argument parsing and wiring only.
+        .executableTarget(
+            name: "hooksync",
+            dependencies: [
+                "HookSyncCore", "HookSyncConfig", "HookSyncSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Build-time tool and plugin that turn migrations/*.sql into a Swift source file.
+        .executableTarget(name: "EmbedMigrations", swiftSettings: swiftSettings),
+        .plugin(name: "EmbedMigrationsPlugin", capability: .buildTool(), dependencies: ["EmbedMigrations"]),
+
+        // A process that enqueues or claims against a shared database file; driven by the multi-process tests.
+        .executableTarget(
+            name: "QueueStress",
+            dependencies: ["HookSyncCore", "HookSyncSQLite"],
+            swiftSettings: swiftSettings
+        ),
+
+        // scripts/bench-queue runs this in a release build.
+        .executableTarget(
+            name: "HookSyncBench",
+            dependencies: [
+                "HookSyncCore", "HookSyncSQLite",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "HookSyncCoreTests", dependencies: ["HookSyncCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HookSyncConfigTests",
+            dependencies: ["HookSyncConfig", "HookSyncCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HookSyncSQLiteTests",
+            dependencies: ["HookSyncSQLite", "HookSyncCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HookSyncCLITests",
+            dependencies: ["HookSyncCore"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

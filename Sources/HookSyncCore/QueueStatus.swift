@@ -1,0 +1,91 @@
+public import Foundation
+
+/// The document behind `hooksync status --json` (and later `GET /admin/status`).
+///
+/// Its JSON keys are a stable contract, documented in `docs/status.md`: add keys, never rename them.
+public struct QueueStatus: Sendable, Hashable, Codable {
+    public var generatedAt: Date
+    /// The last migration applied to the database.
+    public var schemaVersion: String
+    /// Deliveries that reached the queue: `accepted + duplicates`.
+    public var received: Int
+    public var accepted: Int
+    public var duplicates: Int
+    public var work: WorkCounts
+    public var quarantined: Int
+    /// Age of the oldest pending item's first event, in seconds; `nil` when nothing is pending.
+    public var oldestPendingAgeSeconds: Double?
+    public var sources: [SourceStatus]
+
+    public init(
+        generatedAt: Date, schemaVersion: String, accepted: Int, duplicates: Int, work: WorkCounts,
+        quarantined: Int, oldestPendingAgeSeconds: Double?, sources: [SourceStatus]
+    ) {
+        self.generatedAt = generatedAt
+        self.schemaVersion = schemaVersion
+        self.received = accepted + duplicates
+        self.accepted = accepted
+        self.duplicates = duplicates
+        self.work = work
+        self.quarantined = quarantined
+        self.oldestPendingAgeSeconds = oldestPendingAgeSeconds
+        self.sources = sources
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case generatedAt = "generated_at"
+        case schemaVersion = "schema_version"
+        case received, accepted, duplicates, work, quarantined
+        case oldestPendingAgeSeconds = "oldest_pending_age_seconds"
+        case sources
+    }
+}
+
+/// Work items by state. `done` counts items still within the retention window.
+public struct WorkCounts: Sendable, Hashable, Codable {
+    public var pending: Int
+    public var inFlight: Int
+    public var done: Int
+    public var dead: Int
+    public var merged: Int
+
+    public init(pending: Int = 0, inFlight: Int = 0, done: Int = 0, dead: Int = 0, merged: Int = 0) {
+        self.pending = pending
+        self.inFlight = inFlight
+        self.done = done
+        self.dead = dead
+        self.merged = merged
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case pending
+        case inFlight = "in_flight"
+        case done, dead, merged
+    }
+}
+
+/// Per-source counters. Counters (`received`, `accepted`, `duplicates`) are cumulative since the
+/// database was created; work counts are current.
+public struct SourceStatus: Sendable, Hashable, Codable {
+    public var name: String
+    public var received: Int
+    public var accepted: Int
+    public var duplicates: Int
+    public var lastDeliveryAt: Date?
+    public var work: WorkCounts
+
+    public init(name: String, accepted: Int, duplicates: Int, lastDeliveryAt: Date?, work: WorkCounts) {
+        self.name = name
+        self.received = accepted + duplicates
+        self.accepted = accepted
+        self.duplicates = duplicates
+        self.lastDeliveryAt = lastDeliveryAt
+        self.work = work
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, received, accepted, duplicates
+        case lastDeliveryAt = "last_delivery_at"
+        case work
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import HookSyncCore
+import HookSyncSQLite
+
+/// A migrated database file in a fresh temporary folder, removed when the value is released.
+final class TemporaryDatabase: Sendable {
+    let folder: URL
+    let path: String
+    let clock: ManualWallClock
+    let store: SQLiteQueueStore
+
+    init(options: SQLiteOptions = SQLiteOptions(synchronous: .normal)) throws {
+        folder = FileManager.default.temporaryDirectory.appending(path: "hooksync-test-\(UUID().uuidString)")
+        path = folder.appending(path: "queue.sqlite").path
+        clock = ManualWallClock()
+        _ = try SQLiteSchema.migrate(path: path, options: options)
+        store = try SQLiteQueueStore.open(path: path, options: options, clock: clock)
+    }
+
+    deinit {
+        try? store.close()
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    func envelope(
+        _ id: String, _ action: EventAction = .update, type: String = "invoice", source: String = "precoro",
+        delivery: String? = nil, extras: [String: String] = [:]
+    ) -> EventEnvelope {
+        EventEnvelope(
+            key: EntityKey(source: source, type: type, id: id), action: action, deliveryID: delivery,
+            receivedAt: clock.now, extras: extras,
+            raw: RawRequest(method: "POST", path: "/hooks/\(source)", body: Data("{\"id\":\"\(id)\"}".utf8)))
+    }
+}
