@@ -1,0 +1,186 @@
+import Foundation
+import HookSyncConfig
+import HookSyncCore
+import Testing
+
+@Suite("Configuration")
+struct ConfigLoaderTests {
+    static let environment = [
+        "PRECORO_WEBHOOK_TOKEN": "pw-secret", "PRECORO_API_TOKEN": "pa-secret",
+        "ECONOMIC_WEBHOOK_TOKEN": "ew-secret", "ECONOMIC_APP_SECRET": "economic-app-secret", "ECONOMIC_GRANT": "economic-grant-secret",
+        "KLADANA_WEBHOOK_TOKEN": "kw-secret", "KLADANA_API_TOKEN": "ka-secret", "HOOKSYNC_ADMIN_TOKEN": "admin-secret",
+    ]
+
+    /// The example from the foundation issue: the contract users, docs and tests rely on.
+    static let contractExample = """
+        database: ./data/hooksync.sqlite
+        ingest:   { listen: "127.0.0.1:8080", max_body_bytes: 262144 }
+        admin:    { listen: "127.0.0.1:8081", token: "${HOOKSYNC_ADMIN_TOKEN}" }
+        worker:   { concurrency: 8, lease: 30s, backoff_base: 1s, backoff_max: 30m, max_attempts: 12 }
+        sources:
+          - name: precoro                 # the URL segment: /hooks/precoro
+            kind: precoro                 # precoro | economic | kladana | softledger | standard-webhooks
+            webhook_token: "${PRECORO_WEBHOOK_TOKEN}"
+            api: { base_url: "https://api.precoro.com", email: "ops@example.com", token: "${PRECORO_API_TOKEN}" }
+            reconcile: { types: [invoice, purchase_order], lookback: 2h }
+          - name: economic
+            kind: economic
+            webhook_token: "${ECONOMIC_WEBHOOK_TOKEN}"
+            api: { base_url: "https://restapi.e-conomic.com", app_secret_token: "${ECONOMIC_APP_SECRET}", agreement_grant_token: "${ECONOMIC_GRANT}" }
+            reconcile: { types: [customer, product], lookback: 2h }
+          - name: kladana
+            kind: kladana
+            webhook_token: "${KLADANA_WEBHOOK_TOKEN}"
+            api: { base_url: "https://api.kladana.com/api/remap/1.2", token: "${KLADANA_API_TOKEN}" }
+            reconcile: { types: [customerorder], lookback: 2h }
+        sink: { kind: mirror }            # mirror | http | exec
+        """
+
+    func problems(_ yaml: String, environment: [String: String] = environment) -> [String] {
+        do {
+            _ = try ConfigLoader(environment: environment).parse(yaml: yaml)
+            return []
+        } catch ConfigError.invalid(_, let problems) {
+            return problems
+        } catch {
+            return ["unexpected: \(error)"]
+        }
+    }
+
+    @Test func contractExampleLoadsWithEnvironmentSecrets() throws {
+        let config = try ConfigLoader(environment: Self.environment)
+            .parse(yaml: Self.contractExample, baseFolder: URL(fileURLWithPath: "/srv/hooksync"))
+        #expect(config.database == "/srv/hooksync/data/hooksync.sqlite")
+        #expect(config.ingest.listen == ListenAddress(host: "127.0.0.1", port: 8080))
+        #expect(config.admin.token?.value == "admin-secret")
+        #expect(config.worker.backoffMax == .seconds(1_800))
+        #expect(config.worker.lease == .seconds(30))
+        #expect(config.sources.map(\.name) == ["precoro", "economic", "kladana"])
+        let precoro = try #require(config.source(named: "precoro"))
+        #expect(precoro.kind == .precoro)
+        #expect(precoro.webhookToken?.value == "pw-secret")
+        #expect(precoro.api["token"]?.value == "pa-secret")
+        #expect(precoro.api["email"]?.value == "ops@example.com")
+        #expect(precoro.api["read_timeout"]?.value == "30s")
+        #expect(precoro.reconcile.types == ["invoice", "purchase_order"])
+        #expect(precoro.reconcile.lookback == .seconds(7_200))
+        #expect(config.sink == .mirror(database: "/srv/hooksync/data/mirror.sqlite"))
+        #expect(config.queue.synchronous == .full)
+        #expect(config.queue.retention == .seconds(7 * 86_400))
+    }
+
+    @Test func emptyFileMeansAllDefaults() throws {
+        let config = try ConfigLoader(environment: [:]).parse(yaml: "")
+        #expect(config.database == "./data/hooksync.sqlite")
+        #expect(config.ingest.listen.host == "127.0.0.1", "listen on loopback unless told otherwise")
+        #expect(config.admin.listen.description == "127.0.0.1:8081")
+        #expect(config.ingest.maxBodyBytes == 262_144)
+        #expect(config.worker.concurrency == 8 && config.worker.maxAttempts == 12)
+        #expect(config.sources.isEmpty)
+    }
+
+    @Test func missingVariableNamesTheKeyAndTheVariable() {
+        var environment = Self.environment
+        environment["PRECORO_API_TOKEN"] = nil
+        #expect(problems(Self.contractExample, environment: environment)
+            == ["sources[0].api.token: environment variable PRECORO_API_TOKEN is not set"])
+    }
+
+    @Test func unknownKeysAreNamedWithTheirPath() {
+        let found = problems("""
+            databse: x.sqlite
+            worker: { concurency: 4 }
+            sources:
+              - { name: p, kind: precoro, webhook_token: t, api: { email: e, token: t, tokn: x } }
+            """)
+        #expect(found.contains { $0.hasPrefix("databse: unknown key") })
+        #expect(found.contains { $0.hasPrefix("worker.concurency: unknown key") })
+        #expect(found.contains { $0.hasPrefix("sources[0].api.tokn: unknown key") })
+        #expect(found.count == 3)
+    }
+
+    @Test func missingRequiredKeysAreNamed() {
+        let found = problems("""
+            sources:
+              - { kind: economic, api: { app_secret_token: a } }
+            """)
+        #expect(found.contains("sources[0].name: is required"))
+        #expect(found.contains("sources[0].webhook_token: is required"))
+        #expect(found.contains("sources[0].api.agreement_grant_token: is required"))
+    }
+
+    @Test(arguments: ["30", "2 h", "1.5s", "-1s", "10 minutes", "0s"])
+    func badDurationsAreRejected(_ text: String) {
+        let found = problems("worker: { lease: \"\(text)\" }")
+        #expect(found.count == 1)
+        #expect(found.first?.hasPrefix("worker.lease: \"\(text)\" is not a duration") == true)
+    }
+
+    @Test func badValuesAreExplained() {
+        let found = problems("""
+            ingest: { listen: "localhost", max_body_bytes: lots }
+            queue: { synchronous: sometimes }
+            worker: { backoff_base: 10m, backoff_max: 1m }
+            sources:
+              - { name: "Bad Name", kind: quickbooks, webhook_token: t }
+              - { name: p, kind: precoro, webhook_token: t, api: { email: e, token: t }, allow_cidrs: ["10.0.0.0/33"] }
+              - { name: p, kind: precoro, webhook_token: t, api: { email: e, token: t } }
+            sink: { kind: http, url: "ftp://x" }
+            """)
+        #expect(found.contains("ingest.listen: \"localhost\" is not host:port (e.g. 127.0.0.1:8080)"))
+        #expect(found.contains { $0.hasPrefix("ingest.max_body_bytes: \"lots\"") })
+        #expect(found.contains("queue.synchronous: \"sometimes\" is not one of full | normal"))
+        #expect(found.contains("worker.backoff_max: must not be shorter than backoff_base"))
+        #expect(found.contains { $0.hasPrefix("sources[0].name: \"Bad Name\" must be lowercase") })
+        #expect(found.contains("sources[0].kind: \"quickbooks\" is not one of precoro | economic | kladana | softledger | standard-webhooks"))
+        #expect(found.contains { $0.hasPrefix("sources[1].allow_cidrs[0]:") })
+        #expect(found.contains("sources: two sources are named \"p\"; names must be unique"))
+        #expect(found.contains("sink.url: \"ftp://x\" is not an http(s) URL"))
+        #expect(found.contains("sink.secret: is required"))
+    }
+
+    @Test func interpolationHandlesEscapesAndMalformedReferences() throws {
+        let config = try ConfigLoader(environment: ["DIR": "/var/lib"]).parse(yaml: "database: \"${DIR}/hs-$${x}-$5.sqlite\"")
+        #expect(config.database == "/var/lib/hs-${x}-$5.sqlite")
+        #expect(problems("database: \"${DIR\"", environment: [:]) == ["database: unterminated ${ in \"${DIR\""])
+    }
+
+    @Test func standardWebhooksSourcesNeedSigningSecrets() {
+        #expect(problems("""
+            sources:
+              - { name: acme, kind: standard-webhooks, api: { fetch_url: "https://api.example.com/{type}/{id}" } }
+            """) == ["sources[0].signing_secrets: a standard-webhooks source needs signing secrets (whsec_…) or a webhook_token"])
+        #expect(problems("""
+            sources:
+              - name: acme
+                kind: standard-webhooks
+                signing_secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_old"]
+                api: { fetch_url: "https://api.example.com/{type}/{id}" }
+            """).isEmpty)
+    }
+
+    @Test func effectiveConfigMasksEverySecret() throws {
+        let config = try ConfigLoader(environment: Self.environment).parse(yaml: Self.contractExample)
+        let yaml = try config.effectiveYAML()
+        for secret in Self.environment.values {
+            #expect(!yaml.contains(secret), "secret \(secret.prefix(2))… leaked")
+        }
+        #expect(yaml.contains("backoff_max: 30m"))
+        #expect(yaml.contains("email: ops@example.com"))
+        #expect(yaml.contains("********"))
+        // What it prints is itself a valid configuration, secrets aside.
+        #expect(String(describing: config.admin.token!) == "********")
+    }
+
+    @Test func missingFileSaysHowToPointAtOne() {
+        #expect(throws: ConfigError.fileNotFound(path: "/nonexistent/hooksync.yaml")) {
+            try ConfigLoader().load(path: "/nonexistent/hooksync.yaml")
+        }
+        #expect(ConfigError.fileNotFound(path: "x").description.contains("HOOKSYNC_CONFIG"))
+    }
+
+    @Test func malformedYAMLIsReported() {
+        let found = problems("ingest: { listen: [")
+        #expect(found.count == 1 && found[0].hasPrefix("not valid YAML"))
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import HookSyncCore
+import Testing
+
+@Suite("Action merging")
+struct ActionHistoryTests {
+    @Test func repeatedActionsCollapseToTheirLatestPlace() {
+        var history = ActionHistory(.create)
+        history.record(.update)
+        history.record(.update)
+        #expect(history.actions == [.create, .update])
+        history.record(.create)
+        #expect(history.actions == [.update, .create])
+    }
+
+    @Test func deleteIsKeptAndSoIsWhatFollowsIt() {
+        var history = ActionHistory(.update)
+        history.record(.delete)
+        #expect(history.last == .delete && history.includesDelete)
+        history.record(.create)
+        #expect(history.last == .create && history.includesDelete)
+    }
+
+    @Test func storageFormRoundTrips() throws {
+        let history = ActionHistory(merging: [ActionHistory(.renumber), ActionHistory(.delete)])
+        #expect(history.description == "renumber,delete")
+        #expect(ActionHistory(storageForm: "renumber,delete") == history)
+        #expect(ActionHistory(storageForm: "") == nil)
+        #expect(ActionHistory(storageForm: "update,explode") == nil)
+        let data = try JSONEncoder().encode(history)
+        #expect(try JSONDecoder().decode(ActionHistory.self, from: data) == history)
+    }
+}
+
+@Suite("Durations as people write them")
+struct HumanDurationTests {
+    @Test(arguments: [
+        ("50ms", Duration.milliseconds(50)), ("2s", .seconds(2)), ("10m", .seconds(600)),
+        ("2h", .seconds(7_200)), ("7d", .seconds(604_800)),
+    ])
+    func parses(_ text: String, _ expected: Duration) {
+        #expect(HumanDuration.parse(text) == expected)
+        #expect(HumanDuration.format(expected) == text)
+    }
+
+    @Test(arguments: ["", "s", "10", "1.5s", "-2s", "2 hours", "3w", "ms10"])
+    func rejects(_ text: String) {
+        #expect(HumanDuration.parse(text) == nil)
+    }
+
+    @Test func formatsUnevenDurationsExactly() {
+        #expect(HumanDuration.format(.seconds(90)) == "90s")
+        #expect(HumanDuration.format(.milliseconds(1_500)) == "1500ms")
+    }
+}
+
+@Suite("Retry strategy")
+struct RetryStrategyTests {
+    let strategy = RetryStrategy.exponentialJitter(maxAttempts: 5, base: .seconds(1), maxBackoff: .seconds(30))
+
+    @Test func ceilingDoublesThenCaps() {
+        #expect((1...7).map { strategy.backoffCeiling(attempt: $0) }
+            == [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16), .seconds(30), .seconds(30)])
+        #expect(strategy.backoffCeiling(attempt: 500) == .seconds(30))
+    }
+
+    @Test func jitterStaysWithinTheCeilingAndSpreads() {
+        var generator = SystemRandomNumberGenerator()
+        let delays = (0..<200).map { _ in strategy.backoff(attempt: 4, using: &generator) }
+        #expect(delays.allSatisfy { $0 >= .zero && $0 <= .seconds(8) })
+        #expect(Set(delays).count > 50, "full jitter spreads retries")
+    }
+
+    @Test func stopsAfterMaxAttempts() {
+        #expect(strategy.shouldRetry(attempts: 4))
+        #expect(!strategy.shouldRetry(attempts: 5))
+    }
+}
