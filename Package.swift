@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // The domain: envelopes, queue semantics as a protocol, retry policy. No I/O, no dependencies.
@@ -41,11 +42,25 @@ let package = Package(
             plugins: ["EmbedMigrationsPlugin"]
         ),
 
+        // Each provider's wire formats (one file per provider): webhooks in, and later its API client.
+        .target(
+            name: "HookSyncProviders",
+            dependencies: ["HookSyncCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+
+        // What the commands do: open the store a config names, render status and dead letters.
+        .target(
+            name: "HookSyncApp",
+            dependencies: ["HookSyncCore", "HookSyncConfig", "HookSyncSQLite"],
+            swiftSettings: swiftSettings
+        ),
+
         // The command line: argument parsing and wiring only.
         .executableTarget(
             name: "hooksync",
             dependencies: [
-                "HookSyncCore", "HookSyncConfig", "HookSyncSQLite",
+                "HookSyncCore", "HookSyncConfig", "HookSyncSQLite", "HookSyncApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -81,7 +96,12 @@ let package = Package(
         ),
         .testTarget(
             name: "HookSyncSQLiteTests",
-            dependencies: ["HookSyncSQLite", "HookSyncCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["HookSyncSQLite", "HookSyncCore", "QueueStress", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HookSyncProvidersTests",
+            dependencies: ["HookSyncProviders", "HookSyncCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

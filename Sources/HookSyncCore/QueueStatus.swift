@@ -39,6 +39,20 @@ public struct QueueStatus: Sendable, Hashable, Codable {
         case oldestPendingAgeSeconds = "oldest_pending_age_seconds"
         case sources
     }
+
+    // Written out so that absent values appear as `null`: a documented document keeps every key.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(generatedAt, forKey: .generatedAt)
+        try container.encode(schemaVersion, forKey: .schemaVersion)
+        try container.encode(received, forKey: .received)
+        try container.encode(accepted, forKey: .accepted)
+        try container.encode(duplicates, forKey: .duplicates)
+        try container.encode(work, forKey: .work)
+        try container.encode(quarantined, forKey: .quarantined)
+        try container.encode(oldestPendingAgeSeconds, forKey: .oldestPendingAgeSeconds)
+        try container.encode(sources, forKey: .sources)
+    }
 }
 
 /// Work items by state. `done` counts items still within the retention window.
@@ -87,5 +101,15 @@ public struct SourceStatus: Sendable, Hashable, Codable {
         case name, received, accepted, duplicates
         case lastDeliveryAt = "last_delivery_at"
         case work
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(received, forKey: .received)
+        try container.encode(accepted, forKey: .accepted)
+        try container.encode(duplicates, forKey: .duplicates)
+        try container.encode(lastDeliveryAt, forKey: .lastDeliveryAt)
+        try container.encode(work, forKey: .work)
     }
 }

@@ -1,0 +1,61 @@
+import Foundation
+public import HookSyncCore
+
+/// Renders the queue's status for people (`hooksync status`) and programs (`--json`).
+public enum StatusReport {
+    /// The stable JSON document described in docs/status.md.
+    public static func json(_ status: QueueStatus) throws -> String {
+        try JSONDocument.encode(status)
+    }
+
+    public static func text(_ status: QueueStatus) -> String {
+        var lines: [String] = []
+        lines.append("received     \(status.received)  (accepted \(status.accepted), duplicates dropped \(status.duplicates))")
+        lines.append("pending      \(status.work.pending)" + (status.oldestPendingAgeSeconds.map { "  (oldest \(age($0)))" } ?? ""))
+        lines.append("in flight    \(status.work.inFlight)")
+        lines.append("done         \(status.work.done)  (\(status.work.merged) more merged into other items)")
+        lines.append("dead-letter  \(status.work.dead)" + (status.work.dead > 0 ? "  (hooksync dead-letters list)" : ""))
+        lines.append("quarantined  \(status.quarantined)")
+        if !status.sources.isEmpty {
+            lines.append("")
+            let width = max(6, status.sources.map(\.name.count).max() ?? 0)
+            lines.append("source".padding(toLength: width, withPad: " ", startingAt: 0)
+                + "  received  pending  in-flight  dead  last delivery")
+            for source in status.sources {
+                let last = source.lastDeliveryAt.map { "\(ISO8601DateFormatter().string(from: $0)) (\(age(status.generatedAt.timeIntervalSince($0))) ago)" } ?? "never"
+                lines.append(source.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                    + "  " + pad(source.received, 8) + "  " + pad(source.work.pending, 7)
+                    + "  " + pad(source.work.inFlight, 9) + "  " + pad(source.work.dead, 4) + "  " + last)
+            }
+        }
+        lines.append("")
+        lines.append("schema \(status.schemaVersion), as of \(ISO8601DateFormatter().string(from: status.generatedAt))")
+        return lines.joined(separator: "\n")
+    }
+
+    static func pad(_ number: Int, _ width: Int) -> String {
+        let text = String(number)
+        return String(repeating: " ", count: max(0, width - text.count)) + text
+    }
+
+    /// `42s`, `7m12s`, `3h05m`, `2d4h`.
+    static func age(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        switch total {
+        case ..<60: return "\(total)s"
+        case ..<3_600: return "\(total / 60)m\(String(format: "%02d", total % 60))s"
+        case ..<86_400: return "\(total / 3_600)h\(String(format: "%02d", total % 3_600 / 60))m"
+        default: return "\(total / 86_400)d\(total % 86_400 / 3_600)h"
+        }
+    }
+}
+
+/// JSON as HookSync prints it: sorted keys, ISO 8601 times, pretty.
+enum JSONDocument {
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

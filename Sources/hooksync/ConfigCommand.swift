@@ -1,0 +1,25 @@
+import ArgumentParser
+import HookSyncApp
+import HookSyncConfig
+import HookSyncSQLite
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Inspect the configuration.",
+        subcommands: [CheckCommand.self])
+
+    struct CheckCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "check",
+            abstract: "Validate the configuration file and print the effective configuration, secrets masked.",
+            discussion: "Exits non-zero and lists every problem, each with its key, when the file is invalid.")
+
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            let workspace = try options.loadWorkspace()
+            print("# \(workspace.configPath) is valid; effective configuration:")
+            print(try workspace.config.effectiveYAML(), terminator: "")
+        }
+    }
+}

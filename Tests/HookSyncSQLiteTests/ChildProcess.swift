@@ -1,0 +1,69 @@
+import Foundation
+
+/// Where `swift build` put the package's executables: beside the running test bundle.
+enum BuildProducts {
+    static func executable(_ name: String) -> String {
+        let bundleFolder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let selfExe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        for folder in [selfExe, bundleFolder] where FileManager.default.isExecutableFile(atPath: folder.appending(path: name).path) {
+            return folder.appending(path: name).path
+        }
+        return selfExe.appending(path: name).path
+    }
+}
+
+/// A child process with captured output, for tests whose subject is processes.
+final class ChildProcess: @unchecked Sendable {
+    // @unchecked: `process` and the pipes are only touched by the test that owns this value, and
+    // Process itself is thread-safe for the calls made here (run, waitUntilExit, terminate, pid).
+    let process = Process()
+    let output = Pipe()
+    let errors = Pipe()
+
+    struct Result {
+        var status: Int32
+        var standardOutput: String
+        var standardError: String
+    }
+
+    static func start(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ChildProcess {
+        let child = ChildProcess()
+        child.process.executableURL = URL(fileURLWithPath: executable)
+        child.process.arguments = arguments
+        if let environment { child.process.environment = environment }
+        child.process.standardOutput = child.output
+        child.process.standardError = child.errors
+        try child.process.run()
+        return child
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    func kill(_ signal: Int32) {
+        _ = Foundation.kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for exit, reading both pipes as it goes so a chatty child cannot block on a full pipe.
+    func wait(timeout: Duration) async throws -> Result {
+        let outputTask = Task.detached { [output] in output.fileHandleForReading.readDataToEndOfFile() }
+        let errorTask = Task.detached { [errors] in errors.fileHandleForReading.readDataToEndOfFile() }
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            if ContinuousClock.now > deadline {
+                process.terminate()
+                throw ChildProcessTimeout(command: process.executableURL?.lastPathComponent ?? "?", timeout: timeout)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return Result(
+            status: process.terminationStatus,
+            standardOutput: String(decoding: await outputTask.value, as: UTF8.self),
+            standardError: String(decoding: await errorTask.value, as: UTF8.self))
+    }
+}
+
+struct ChildProcessTimeout: Error, CustomStringConvertible {
+    var command: String
+    var timeout: Duration
+    var description: String { "\(command) did not exit within \(timeout)" }
+}
