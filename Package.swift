@@ -88,6 +88,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Helpers the test targets share: child processes, build product paths, temporary folders.
+        .target(name: "HookSyncTestSupport", path: "Tests/HookSyncTestSupport", swiftSettings: swiftSettings),
+
         .testTarget(name: "HookSyncCoreTests", dependencies: ["HookSyncCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HookSyncConfigTests",
@@ -96,7 +99,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HookSyncSQLiteTests",
-            dependencies: ["HookSyncSQLite", "HookSyncCore", "QueueStress", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["HookSyncSQLite", "HookSyncCore", "HookSyncTestSupport", "QueueStress", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -106,7 +109,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HookSyncCLITests",
-            dependencies: ["HookSyncCore"],
+            dependencies: ["HookSyncCore", "HookSyncTestSupport", "hooksync"],
             swiftSettings: swiftSettings
         ),
     ]

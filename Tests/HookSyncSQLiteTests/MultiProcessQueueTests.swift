@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import HookSyncSQLite
+import HookSyncTestSupport
 import Testing
 
 /// Several real processes on one database file: the guarantees that only hold if SQLite's locking,

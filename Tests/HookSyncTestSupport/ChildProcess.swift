@@ -1,8 +1,8 @@
-import Foundation
+public import Foundation
 
 /// Where `swift build` put the package's executables: beside the running test bundle.
-enum BuildProducts {
-    static func executable(_ name: String) -> String {
+public enum BuildProducts {
+    public static func executable(_ name: String) -> String {
         let bundleFolder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         let selfExe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
         for folder in [selfExe, bundleFolder] where FileManager.default.isExecutableFile(atPath: folder.appending(path: name).path) {
@@ -13,20 +13,20 @@ enum BuildProducts {
 }
 
 /// A child process with captured output, for tests whose subject is processes.
-final class ChildProcess: @unchecked Sendable {
+public final class ChildProcess: @unchecked Sendable {
     // @unchecked: `process` and the pipes are only touched by the test that owns this value, and
     // Process itself is thread-safe for the calls made here (run, waitUntilExit, terminate, pid).
     let process = Process()
     let output = Pipe()
     let errors = Pipe()
 
-    struct Result {
-        var status: Int32
-        var standardOutput: String
-        var standardError: String
+    public struct Result: Sendable {
+        public var status: Int32
+        public var standardOutput: String
+        public var standardError: String
     }
 
-    static func start(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ChildProcess {
+    public static func start(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ChildProcess {
         let child = ChildProcess()
         child.process.executableURL = URL(fileURLWithPath: executable)
         child.process.arguments = arguments
@@ -37,14 +37,14 @@ final class ChildProcess: @unchecked Sendable {
         return child
     }
 
-    var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.processIdentifier }
 
-    func kill(_ signal: Int32) {
+    public func kill(_ signal: Int32) {
         _ = Foundation.kill(process.processIdentifier, signal)
     }
 
     /// Waits for exit, reading both pipes as it goes so a chatty child cannot block on a full pipe.
-    func wait(timeout: Duration) async throws -> Result {
+    public func wait(timeout: Duration) async throws -> Result {
         let outputTask = Task.detached { [output] in output.fileHandleForReading.readDataToEndOfFile() }
         let errorTask = Task.detached { [errors] in errors.fileHandleForReading.readDataToEndOfFile() }
         let deadline = ContinuousClock.now + timeout
@@ -62,8 +62,15 @@ final class ChildProcess: @unchecked Sendable {
     }
 }
 
-struct ChildProcessTimeout: Error, CustomStringConvertible {
-    var command: String
-    var timeout: Duration
-    var description: String { "\(command) did not exit within \(timeout)" }
+public struct ChildProcessTimeout: Error, CustomStringConvertible {
+    public var command: String
+    public var timeout: Duration
+    public var description: String { "\(command) did not exit within \(timeout)" }
+}
+
+/// A fresh folder under the system's temporary directory, for one test's files.
+public func makeTemporaryFolder(_ prefix: String) throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appending(path: "\(prefix)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder
 }

@@ -1,0 +1,122 @@
+import Foundation
+import HookSyncCore
+import HookSyncTestSupport
+import Testing
+
+/// The `hooksync` binary as a user meets it: real processes, real files, exit codes and messages.
+@Suite("hooksync command line")
+struct CommandLineTests {
+    let folder: URL
+
+    init() throws {
+        folder = try makeTemporaryFolder("hooksync-cli")
+    }
+
+    func run(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> ChildProcess.Result {
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOOKSYNC_CONFIG"] = nil
+        environment.merge(extra) { _, new in new }
+        let child = try ChildProcess.start(BuildProducts.executable("hooksync"), arguments, environment: environment)
+        return try await child.wait(timeout: .seconds(60))
+    }
+
+    func writeConfig(_ yaml: String, name: String = "hooksync.yaml") throws -> String {
+        let path = folder.appending(path: name).path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func helpListsEveryCommand() async throws {
+        let result = try await run(["--help"])
+        #expect(result.status == 0)
+        for command in ["migrate", "config", "status", "dead-letters", "prune"] {
+            #expect(result.standardOutput.contains(command))
+        }
+        let statusHelp = try await run(["status", "--help"])
+        #expect(statusHelp.standardOutput.contains("--config <file>"))
+        #expect(statusHelp.standardOutput.contains("--json"))
+    }
+
+    @Test func missingConfigFileSaysHowToPointAtOne() async throws {
+        let result = try await run(["status", "--config", folder.appending(path: "absent.yaml").path])
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("absent.yaml not found"))
+        #expect(result.standardError.contains("HOOKSYNC_CONFIG"))
+    }
+
+    @Test func configCheckListsEveryProblemByKey() async throws {
+        let config = try writeConfig("""
+            worker: { lease: 30, concurrency: many }
+            sources:
+              - { name: p, kind: precoro, webhook_token: "${NOT_SET_ANYWHERE}", api: { email: e, token: t } }
+            """)
+        let result = try await run(["config", "check", "--config", config])
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("worker.lease: \"30\" is not a duration"))
+        #expect(result.standardError.contains("worker.concurrency: \"many\""))
+        #expect(result.standardError.contains("sources[0].webhook_token: environment variable NOT_SET_ANYWHERE is not set"))
+    }
+
+    @Test func configCheckPrintsEffectiveConfigWithoutSecrets() async throws {
+        let config = try writeConfig("""
+            admin: { token: "${T_ADMIN}" }
+            sources:
+              - { name: p, kind: precoro, webhook_token: "${T_HOOK}", api: { email: ops@example.com, token: "${T_API}" } }
+            """)
+        let secrets = ["T_ADMIN": "admin-7f3a9c", "T_HOOK": "hook-2b8e1d", "T_API": "api-5c0f4a"]
+        let result = try await run(["config", "check", "--config", config], environment: secrets)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("email: ops@example.com"))
+        #expect(result.standardOutput.contains("listen: 127.0.0.1:8080"))
+        for secret in secrets.values { #expect(!result.standardOutput.contains(secret)) }
+    }
+
+    @Test func commandsRefuseAMissingDatabaseAndMigrateCreatesIt() async throws {
+        let config = try writeConfig("database: ./db/queue.sqlite\n")
+        let refused = try await run(["status", "--config", config])
+        #expect(refused.status != 0)
+        #expect(refused.standardError.contains("does not exist"))
+        #expect(refused.standardError.contains("hooksync migrate --config \(config)"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appending(path: "db/queue.sqlite").path))
+
+        let migrated = try await run(["migrate", "--config", config])
+        #expect(migrated.status == 0)
+        #expect(migrated.standardOutput.contains("applied 0001_initial"))
+        let again = try await run(["migrate", "--config", config])
+        #expect(again.standardOutput.contains("schema is up to date"))
+
+        // The database path is relative to the config file, not to the working directory.
+        #expect(FileManager.default.fileExists(atPath: folder.appending(path: "db/queue.sqlite").path))
+
+        let status = try await run(["status", "--json"], environment: ["HOOKSYNC_CONFIG": config])
+        #expect(status.status == 0)
+        let document = try JSONDecoder().decode(QueueStatusKeys.self, from: Data(status.standardOutput.utf8))
+        #expect(document.received == 0 && document.work.pending == 0)
+        #expect(document.schema_version == "0001_initial")
+        #expect(status.standardOutput.contains("\"oldest_pending_age_seconds\" : null"))
+    }
+
+    @Test func deadLetterCommandsExplainWhatIsWrong() async throws {
+        let config = try writeConfig("database: ./queue.sqlite\n")
+        _ = try await run(["migrate", "--config", config])
+        let list = try await run(["dead-letters", "--config", config])
+        #expect(list.status == 0 && list.standardOutput.contains("no dead letters"))
+        let show = try await run(["dead-letters", "show", "42", "--config", config])
+        #expect(show.status != 0 && show.standardError.contains("no work item #42"))
+        let retry = try await run(["dead-letters", "retry", "--config", config])
+        #expect(retry.status != 0 && retry.standardError.contains("give either a work item id or --all"))
+        let drop = try await run(["dead-letters", "drop", "7", "--config", config])
+        #expect(drop.status != 0 && drop.standardError.contains("#7 is not a dead letter"))
+    }
+}
+
+/// The keys of `status --json` that scripts rely on (docs/status.md).
+struct QueueStatusKeys: Decodable {
+    struct Work: Decodable { var pending: Int; var in_flight: Int; var done: Int; var dead: Int }
+    var received: Int
+    var accepted: Int
+    var duplicates: Int
+    var quarantined: Int
+    var schema_version: String
+    var work: Work
+}
