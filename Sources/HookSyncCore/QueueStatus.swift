@@ -13,7 +13,7 @@ public struct QueueStatus: Sendable, Hashable, Codable {
     public var duplicates: Int
     public var work: WorkCounts
     public var quarantined: Int
-    /// Age of the oldest pending item's first event, in seconds; `nil` when nothing is pending.
+    /// Age of the oldest event still waiting for a worker (queued or pending), in seconds; `nil` when none is.
     public var oldestPendingAgeSeconds: Double?
     public var sources: [SourceStatus]
 
@@ -55,15 +55,18 @@ public struct QueueStatus: Sendable, Hashable, Codable {
     }
 }
 
-/// Work items by state. `done` counts items still within the retention window.
+/// Work by state. `done` counts items still within the retention window.
 public struct WorkCounts: Sendable, Hashable, Codable {
+    /// Accepted events not yet grouped into work items (the next claim does it).
+    public var queued: Int
     public var pending: Int
     public var inFlight: Int
     public var done: Int
     public var dead: Int
     public var merged: Int
 
-    public init(pending: Int = 0, inFlight: Int = 0, done: Int = 0, dead: Int = 0, merged: Int = 0) {
+    public init(queued: Int = 0, pending: Int = 0, inFlight: Int = 0, done: Int = 0, dead: Int = 0, merged: Int = 0) {
+        self.queued = queued
         self.pending = pending
         self.inFlight = inFlight
         self.done = done
@@ -72,7 +75,7 @@ public struct WorkCounts: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case pending
+        case queued, pending
         case inFlight = "in_flight"
         case done, dead, merged
     }

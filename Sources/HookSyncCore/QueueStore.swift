@@ -3,8 +3,11 @@ public import Foundation
 /// The queue's hot path: what ingest and workers call. Every storage backend implements it with the
 /// same semantics, which `HookSyncSQLiteTests` spell out and any new backend must pass.
 ///
-/// - Enqueue is durable when it returns. Envelopes whose `(source, deliveryID)` was already accepted
-///   within the retention window are counted as duplicates and change nothing else.
+/// - Enqueue is durable when it returns, and does as little as it can: it appends the events to the
+///   event log. Envelopes whose `(source, deliveryID)` was already accepted within the retention
+///   window are counted as duplicates and change nothing else.
+/// - Each claim first folds newly appended events into work items, so coalescing costs the worker,
+///   not the request that must be answered fast.
 /// - At most one `pending` item per entity: a new event for an entity with a pending item merges into it.
 ///   An event for an entity whose item is `inFlight` opens a new pending item, because the running
 ///   fetch may already have read stale data.
@@ -77,13 +80,10 @@ public struct EnqueueReceipt: Sendable, Hashable {
     public var accepted: Int
     /// Envelopes dropped as exact duplicates of an earlier delivery.
     public var duplicates: Int
-    /// Accepted envelopes that merged into an existing pending item rather than opening a new one.
-    public var coalesced: Int
 
-    public init(accepted: Int = 0, duplicates: Int = 0, coalesced: Int = 0) {
+    public init(accepted: Int = 0, duplicates: Int = 0) {
         self.accepted = accepted
         self.duplicates = duplicates
-        self.coalesced = coalesced
     }
 }
 

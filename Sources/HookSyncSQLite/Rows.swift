@@ -98,7 +98,20 @@ extension Encodable {
     }
 }
 
+extension Optional {
+    /// The value, or a `corrupt` error naming what was missing: for values the schema guarantees.
+    func orThrow(_ what: String) throws -> Wrapped {
+        guard let value = self else { throw SQLiteSchemaError.corrupt("missing \(what)") }
+        return value
+    }
+}
+
 extension Dictionary where Key == String, Value == String {
+    /// JSON text, or NULL for an empty dictionary (most events have no extras).
+    func jsonTextOrNil() throws -> String? {
+        isEmpty ? nil : try jsonText()
+    }
+
     init(jsonText: String?) throws {
         guard let jsonText else { self = [:]; return }
         self = try JSONDecoder().decode([String: String].self, from: Data(jsonText.utf8))

@@ -18,9 +18,13 @@ public final class SQLiteQueueStore: QueueStore {
     let pool: DatabasePool
     let clock: any WallClock
 
-    public init(pool: DatabasePool, clock: any WallClock = SystemWallClock()) {
+    /// The most events one claim folds into work items.
+    let foldBatchLimit: Int
+
+    public init(pool: DatabasePool, clock: any WallClock = SystemWallClock(), foldBatchLimit: Int = 5_000) {
         self.pool = pool
         self.clock = clock
+        self.foldBatchLimit = foldBatchLimit
     }
 
     /// Opens a database whose schema is current (see `SQLiteSchema.openCurrent`).
@@ -40,25 +44,19 @@ public final class SQLiteQueueStore: QueueStore {
         guard !envelopes.isEmpty else { return EnqueueReceipt() }
         // Encoding happens before the transaction: the writer lock is held for SQL only.
         let rows = try envelopes.map(EventRow.init)
-        let now = clock.now.millisecondsSince1970
         return try await pool.write { db in
             var receipt = EnqueueReceipt()
             var counters: [String: SourceCounterDelta] = [:]
-            let insertEvent = try db.cachedStatement(sql: Statements.insertEvent)
-            let upsertItem = try db.cachedStatement(sql: Statements.upsertPendingItem)
+            let append = try db.cachedStatement(sql: Statements.appendEvent)
             for row in rows {
-                guard let eventID = try Int64.fetchOne(insertEvent, arguments: row.arguments) else {
+                try append.execute(arguments: row.arguments)
+                if db.changesCount == 0 {
                     receipt.duplicates += 1
                     counters[row.source, default: SourceCounterDelta()].duplicates += 1
-                    continue
+                } else {
+                    receipt.accepted += 1
+                    counters[row.source, default: SourceCounterDelta()].record(acceptedAt: row.receivedAt)
                 }
-                let eventCount = try Int.fetchOne(upsertItem, arguments: [
-                    "source": row.source, "type": row.entityType, "id": row.entityID, "action": row.action,
-                    "event": eventID, "at": row.receivedAt, "extras": row.extras, "now": now,
-                ])
-                receipt.accepted += 1
-                if let eventCount, eventCount > 1 { receipt.coalesced += 1 }
-                counters[row.source, default: SourceCounterDelta()].record(acceptedAt: row.receivedAt)
             }
             let bumpCounter = try db.cachedStatement(sql: Statements.bumpSourceCounter)
             for (source, delta) in counters {
@@ -75,20 +73,104 @@ public final class SQLiteQueueStore: QueueStore {
         let now = clock.now
         let token = Int64.random(in: 1...Int64.max)
         let expiresAt = now.addingTimeInterval(leaseDuration.timeInterval)
+        let foldLimit = foldBatchLimit
         return try await pool.write { db in
+            try Self.fold(db, limit: foldLimit, now: now)
             try Self.rescueExpiredLeases(db, now: now)
-            let rows = try Row.fetchAll(db, sql: Statements.claim, arguments: [
+            let ids = try Int64.fetchAll(db.cachedStatement(sql: Statements.claim), arguments: [
                 "owner": owner, "token": token, "expires": expiresAt.millisecondsSince1970,
                 "now": now.millisecondsSince1970, "limit": limit,
             ])
-            return try rows.map(WorkItem.init(row:)).sorted { ($0.runAt, $0.id) < ($1.runAt, $1.id) }
+            return try Self.items(db, ids: ids).sorted { ($0.runAt, $0.id) < ($1.runAt, $1.id) }
         }
+    }
+
+    /// Folds up to `limit` queued events into work items now, rather than at the next claim. Returns
+    /// how many it folded. A worker with nothing to claim calls it to keep `status` current.
+    @discardableResult
+    public func foldQueuedEvents(limit: Int? = nil) async throws -> Int {
+        let now = clock.now, limit = limit ?? foldBatchLimit
+        return try await pool.write { db in try Self.fold(db, limit: limit, now: now) }
+    }
+
+    /// Folds events appended since the last fold into work items: per entity, one new pending item
+    /// or one update of its existing pending item, however many events it got. Capped per call so a
+    /// backlog after a burst is worked off over several claims without holding the lock for long.
+    @discardableResult
+    static func fold(_ db: Database, limit: Int, now: Date) throws -> Int {
+        let watermark = try Int64.fetchOne(db.cachedStatement(sql: Statements.foldWatermark)) ?? 0
+        let rows = try Row.fetchAll(db.cachedStatement(sql: Statements.unfoldedEvents), arguments: [watermark, limit])
+        guard let lastID: Int64 = rows.last?["id"] else { return 0 }
+
+        var groups: [EntityKey: FoldGroup] = [:]
+        var order: [EntityKey] = []
+        for row in rows {
+            let key = EntityKey(source: row["source"], type: row["entity_type"], id: row["entity_id"])
+            let actionName: String = row["action"]
+            guard let action = EventAction(rawValue: actionName) else {
+                throw SQLiteSchemaError.corrupt("event \(row["id"] as Int64) has action \(actionName)")
+            }
+            let event = FoldGroup.Event(
+                id: row["id"], action: action, receivedAt: row["received_at"],
+                extras: try [String: String](jsonText: row["extras"]))
+            if groups[key]?.add(event) == nil {
+                groups[key] = FoldGroup(first: event)
+                order.append(key)
+            }
+        }
+
+        let nowMS = now.millisecondsSince1970
+        let link = try db.cachedStatement(sql: Statements.linkEventsToItem)
+        for key in order {
+            let group = groups[key]!
+            let entity = try entityID(db, key)
+            let itemID: Int64
+            if let pending = try Row.fetchOne(db.cachedStatement(sql: Statements.pendingItemOfEntity), arguments: [entity]) {
+                var actions = try ActionHistory(storageForm: pending["actions"]).orThrow("work item actions")
+                actions.record(group.actions)
+                let extras = try [String: String](jsonText: pending["extras"]).merging(group.extras) { _, newer in newer }
+                itemID = pending["id"]
+                let eventCount: Int = pending["event_count"]
+                let lastEventAt: Int64 = pending["last_event_at"]
+                try db.cachedStatement(sql: Statements.mergeIntoPendingItem).execute(arguments: [
+                    "id": itemID, "actions": actions.description, "eventCount": eventCount + group.eventIDs.count,
+                    "firstEventAt": pending["first_event_at"], "lastEventAt": max(lastEventAt, group.lastEventAt),
+                    "extras": try extras.jsonTextOrNil(), "attempts": pending["attempts"], "runAt": pending["run_at"],
+                    "error": pending["last_error"],
+                ])
+            } else {
+                itemID = try Int64.fetchOne(db.cachedStatement(sql: Statements.insertPendingItem), arguments: [
+                    "entity": entity, "actions": group.actions.description, "eventCount": group.eventIDs.count,
+                    "firstEventAt": group.firstEventAt, "lastEventAt": group.lastEventAt,
+                    "extras": try group.extras.jsonTextOrNil(), "now": nowMS,
+                ]).orThrow("new work item id")
+            }
+            try link.execute(arguments: [itemID, "[" + group.eventIDs.map(String.init).joined(separator: ",") + "]"])
+        }
+        try db.cachedStatement(sql: Statements.advanceFoldWatermark).execute(arguments: [lastID])
+        return rows.count
+    }
+
+    static func entityID(_ db: Database, _ key: EntityKey) throws -> Int64 {
+        let arguments: StatementArguments = [key.source, key.type, key.id]
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: Statements.findEntity), arguments: arguments) { return id }
+        return try Int64.fetchOne(db.cachedStatement(sql: Statements.insertEntity), arguments: arguments).orThrow("entity id")
+    }
+
+    static func items(_ db: Database, ids: [Int64]) throws -> [WorkItem] {
+        guard !ids.isEmpty else { return [] }
+        let idList = "[" + ids.map(String.init).joined(separator: ",") + "]"
+        return try Row.fetchAll(db.cachedStatement(sql: Statements.itemsByIDs), arguments: [idList]).map(WorkItem.init(row:))
+    }
+
+    static func item(_ db: Database, id: Int64) throws -> WorkItem? {
+        try items(db, ids: [id]).first
     }
 
     /// Returns items whose holder let the lease run out (a crash, a stall) to pending, counting the
     /// lost run as a failed attempt, so that work that kills its worker ends in the dead-letter list.
     static func rescueExpiredLeases(_ db: Database, now: Date) throws {
-        let expired = try Int64.fetchAll(db, sql: Statements.expiredLeases, arguments: [now.millisecondsSince1970])
+        let expired = try Int64.fetchAll(db.cachedStatement(sql: Statements.expiredLeases), arguments: [now.millisecondsSince1970])
         for id in expired {
             try returnToPending(db, id: id, runAt: now, countAttempt: true,
                                 error: "lease expired: the worker holding it stopped or stalled", now: now)
@@ -136,7 +218,7 @@ public final class SQLiteQueueStore: QueueStore {
     public func deadLetter(_ lease: Lease, reason: String) async throws -> Bool {
         let now = clock.now.millisecondsSince1970
         return try await pool.write { db in
-            try db.execute(sql: Statements.deadLetter, arguments: [
+            try db.cachedStatement(sql: Statements.deadLetter).execute(arguments: [
                 "id": lease.itemID, "token": lease.token, "reason": reason, "now": now,
             ])
             return db.changesCount > 0
@@ -162,7 +244,7 @@ public final class SQLiteQueueStore: QueueStore {
     }
 
     static func holds(_ db: Database, _ lease: Lease) throws -> Bool {
-        try Bool.fetchOne(db, sql: Statements.holdsLease, arguments: [lease.itemID, lease.token]) ?? false
+        try Bool.fetchOne(db.cachedStatement(sql: Statements.holdsLease), arguments: [lease.itemID, lease.token]) ?? false
     }
 
     /// Puts an item that left `pending` (held, or dead) back into it. If the entity has meanwhile got
@@ -172,16 +254,13 @@ public final class SQLiteQueueStore: QueueStore {
         _ db: Database, id: Int64, runAt: Date, countAttempt: Bool, resetAttempts: Bool = false,
         error: String?, now: Date
     ) throws {
-        guard let item = try Row.fetchOne(db, sql: "SELECT * FROM work_item WHERE id = ?", arguments: [id])
-            .map(WorkItem.init(row:))
+        guard let item = try item(db, id: id), let entity = try Int64.fetchOne(db.cachedStatement(sql: "SELECT entity FROM work_item WHERE id = ?"), arguments: [id])
         else { return }
         let attempts = resetAttempts ? 0 : item.attempts + (countAttempt ? 1 : 0)
-        let sibling = try Row.fetchOne(db, sql: Statements.pendingItemOfEntity, arguments: [
-            item.key.source, item.key.type, item.key.id,
-        ]).map(WorkItem.init(row:))
-
-        guard let sibling else {
-            try db.execute(sql: Statements.backToPending, arguments: [
+        guard let siblingID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM work_item WHERE entity = ? AND state = 'pending'"), arguments: [entity]),
+              let sibling = try Self.item(db, id: siblingID)
+        else {
+            try db.cachedStatement(sql: Statements.backToPending).execute(arguments: [
                 "id": id, "runAt": runAt.millisecondsSince1970, "attempts": attempts, "error": error,
             ])
             return
@@ -189,20 +268,52 @@ public final class SQLiteQueueStore: QueueStore {
         // The returning item's events are older than the sibling's, so its actions come first.
         var actions = item.actions
         actions.record(sibling.actions)
-        let extras = item.extras.merging(sibling.extras) { _, newer in newer }
-        try db.execute(sql: Statements.absorbIntoSibling, arguments: [
-            "sibling": sibling.id,
+        try db.cachedStatement(sql: Statements.mergeIntoPendingItem).execute(arguments: [
+            "id": sibling.id,
             "actions": actions.description,
             "eventCount": sibling.eventCount + item.eventCount,
             "firstEventAt": min(item.firstEventAt, sibling.firstEventAt).millisecondsSince1970,
-            "extras": try extras.jsonText(),
+            "lastEventAt": max(item.lastEventAt, sibling.lastEventAt).millisecondsSince1970,
+            "extras": try item.extras.merging(sibling.extras) { _, newer in newer }.jsonTextOrNil(),
             "attempts": max(sibling.attempts, attempts),
             "runAt": max(sibling.runAt, runAt).millisecondsSince1970,
             "error": error ?? item.lastError,
         ])
-        try db.execute(sql: Statements.markMerged, arguments: [
+        try db.cachedStatement(sql: Statements.markMerged).execute(arguments: [
             "id": id, "sibling": sibling.id, "now": now.millisecondsSince1970,
         ])
+    }
+}
+
+/// The events of one entity within one fold, merged as they will be into its work item.
+struct FoldGroup {
+    struct Event {
+        var id: Int64
+        var action: EventAction
+        var receivedAt: Int64
+        var extras: [String: String]
+    }
+
+    var eventIDs: [Int64]
+    var actions: ActionHistory
+    var extras: [String: String]
+    var firstEventAt: Int64
+    var lastEventAt: Int64
+
+    init(first event: Event) {
+        eventIDs = [event.id]
+        actions = ActionHistory(event.action)
+        extras = event.extras
+        firstEventAt = event.receivedAt
+        lastEventAt = event.receivedAt
+    }
+
+    mutating func add(_ event: Event) {
+        eventIDs.append(event.id)
+        actions.record(event.action)
+        extras.merge(event.extras) { _, newer in newer }
+        firstEventAt = min(firstEventAt, event.receivedAt)
+        lastEventAt = max(lastEventAt, event.receivedAt)
     }
 }
 

@@ -58,19 +58,8 @@ public enum SQLiteSchema {
         let synchronous = options.synchronous.rawValue
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
-            db.add(function: mergeActionsFunction)
         }
         return configuration
-    }
-
-    /// `hooksync_merge_actions(old, new)`: the coalescing rule of `ActionHistory`, callable from the
-    /// enqueue UPSERT so that merging stays a single statement.
-    static let mergeActionsFunction = DatabaseFunction("hooksync_merge_actions", argumentCount: 2, pure: true) { values in
-        guard let old = String.fromDatabaseValue(values[0]), var history = ActionHistory(storageForm: old),
-              let new = String.fromDatabaseValue(values[1]), let incoming = ActionHistory(storageForm: new)
-        else { throw SQLiteSchemaError.corrupt("hooksync_merge_actions got \(values)") }
-        history.record(incoming)
-        return history.description
     }
 }
 

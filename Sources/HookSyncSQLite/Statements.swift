@@ -1,28 +1,13 @@
 /// The queue's SQL, one named statement per operation, so each reads as SQL and the set is easy to
 /// review against the indexes in migrations/0001_initial.sql.
 enum Statements {
-    static let insertEvent = """
+    // MARK: Ingest's path
+
+    /// A duplicate delivery changes nothing (the unique index on (source, delivery_id) refuses it).
+    static let appendEvent = """
         INSERT INTO event_log (source, entity_type, entity_id, action, delivery_id, received_at, occurred_at, extras, raw_request)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT DO NOTHING
-        RETURNING id
-        """
-
-    /// Opens the entity's pending item, or merges the event into it. Returns the item's event count.
-    static let upsertPendingItem = """
-        INSERT INTO work_item (source, entity_type, entity_id, state, actions, event_count, first_event_id, last_event_id,
-                               first_event_at, last_event_at, extras, run_at, created_at)
-        VALUES (:source, :type, :id, 'pending', :action, 1, :event, :event, :at, :at, :extras, :now, :now)
-        ON CONFLICT (source, entity_type, entity_id) WHERE state = 'pending' DO UPDATE SET
-            actions       = hooksync_merge_actions(actions, excluded.actions),
-            event_count   = event_count + 1,
-            first_event_id = coalesce(first_event_id, excluded.first_event_id),
-            last_event_id = excluded.last_event_id,
-            last_event_at = max(last_event_at, excluded.last_event_at),
-            extras        = CASE WHEN excluded.extras IS NULL THEN extras
-                                 WHEN extras IS NULL THEN excluded.extras
-                                 ELSE json_patch(extras, excluded.extras) END
-        RETURNING event_count
         """
 
     static let bumpSourceCounter = """
@@ -33,8 +18,42 @@ enum Statements {
             last_delivery_at = max(coalesce(last_delivery_at, 0), coalesce(excluded.last_delivery_at, 0))
         """
 
+    // MARK: Folding events into work
+
+    static let foldWatermark = "SELECT folded_through FROM fold_state WHERE id = 1"
+    static let advanceFoldWatermark = "UPDATE fold_state SET folded_through = ? WHERE id = 1"
+
+    static let unfoldedEvents = """
+        SELECT id, source, entity_type, entity_id, action, received_at, extras
+        FROM event_log WHERE id > ? ORDER BY id LIMIT ?
+        """
+
+    static let findEntity = "SELECT id FROM entity WHERE source = ? AND entity_type = ? AND entity_id = ?"
+    static let insertEntity = "INSERT INTO entity (source, entity_type, entity_id) VALUES (?, ?, ?) RETURNING id"
+
+    static let pendingItemOfEntity = "SELECT * FROM work_item WHERE entity = ? AND state = 'pending'"
+
+    static let insertPendingItem = """
+        INSERT INTO work_item (entity, state, actions, event_count, first_event_at, last_event_at, extras, run_at, created_at)
+        VALUES (:entity, 'pending', :actions, :eventCount, :firstEventAt, :lastEventAt, :extras, :now, :now)
+        RETURNING id
+        """
+
+    /// Merges new events into a pending item; also used to fold a returning item into its pending sibling.
+    static let mergeIntoPendingItem = """
+        UPDATE work_item
+        SET actions = :actions, event_count = :eventCount, first_event_at = :firstEventAt, last_event_at = :lastEventAt,
+            extras = :extras, attempts = :attempts, run_at = :runAt, last_error = :error
+        WHERE id = :id
+        """
+
+    /// `?` (second) is a JSON array of event ids.
+    static let linkEventsToItem = "UPDATE event_log SET work_item_id = ? WHERE id IN (SELECT value FROM json_each(?))"
+
+    // MARK: Claiming and finishing
+
     static let expiredLeases = """
-        SELECT id FROM work_item WHERE state = 'in_flight' AND lease_expires_at <= ? ORDER BY id
+        SELECT id FROM work_item WHERE state = 'in_flight' AND lease_expires_at <= ? ORDER BY lease_expires_at
         """
 
     /// Leases the oldest ready items, skipping entities that another worker holds.
@@ -44,14 +63,20 @@ enum Statements {
         WHERE id IN (
             SELECT ready.id FROM work_item AS ready
             WHERE ready.state = 'pending' AND ready.run_at <= :now
-              AND NOT EXISTS (
-                  SELECT 1 FROM work_item AS held
-                  WHERE held.state = 'in_flight' AND held.source = ready.source
-                    AND held.entity_type = ready.entity_type AND held.entity_id = ready.entity_id)
+              AND NOT EXISTS (SELECT 1 FROM work_item AS held WHERE held.state = 'in_flight' AND held.entity = ready.entity)
             ORDER BY ready.run_at, ready.id
             LIMIT :limit)
-        RETURNING *
+        RETURNING id
         """
+
+    /// Work items with their entity's key, which is what WorkItem(row:) reads.
+    static let itemsWithKeys = """
+        SELECT work_item.*, entity.source, entity.entity_type, entity.entity_id
+        FROM work_item JOIN entity ON entity.id = work_item.entity
+        """
+
+    /// `?` is a JSON array of ids: one cached statement whatever the batch size.
+    static let itemsByIDs = itemsWithKeys + " WHERE work_item.id IN (SELECT value FROM json_each(?))"
 
     static let complete = """
         UPDATE work_item
@@ -70,13 +95,7 @@ enum Statements {
         WHERE id = :id AND state = 'in_flight' AND lease_token = :token
         """
 
-    static let holdsLease = """
-        SELECT 1 FROM work_item WHERE id = ? AND state = 'in_flight' AND lease_token = ?
-        """
-
-    static let pendingItemOfEntity = """
-        SELECT * FROM work_item WHERE source = ? AND entity_type = ? AND entity_id = ? AND state = 'pending'
-        """
+    static let holdsLease = "SELECT 1 FROM work_item WHERE id = ? AND state = 'in_flight' AND lease_token = ?"
 
     static let backToPending = """
         UPDATE work_item
@@ -85,48 +104,50 @@ enum Statements {
         WHERE id = :id
         """
 
-    static let absorbIntoSibling = """
-        UPDATE work_item
-        SET actions = :actions, event_count = :eventCount, first_event_at = :firstEventAt, extras = :extras,
-            attempts = :attempts, run_at = :runAt, last_error = :error
-        WHERE id = :sibling
-        """
-
     static let markMerged = """
         UPDATE work_item
         SET state = 'merged', merged_into = :sibling, finished_at = :now, lease_token = NULL, lease_expires_at = NULL
         WHERE id = :id
         """
 
-    /// A work item and every item folded into it, directly or not.
-    static let mergeTree = """
+    /// A retried dead item starts afresh as a new pending item, so the dead one stays on record.
+    static let reviveAsNewItem = """
+        INSERT INTO work_item (entity, state, actions, event_count, first_event_at, last_event_at, extras, run_at, attempts, created_at)
+        SELECT entity, 'pending', actions, event_count, first_event_at, last_event_at, extras, :now, 0, :now
+        FROM work_item WHERE id = :id
+        RETURNING id
+        """
+
+    // MARK: Inspection
+
+    /// The events behind a work item and every item folded into it, directly or not.
+    static let eventsOfMergeTree = """
         WITH RECURSIVE tree(id) AS (
             SELECT :id
             UNION
             SELECT work_item.id FROM work_item JOIN tree ON work_item.merged_into = tree.id
         )
-        SELECT source, entity_type, entity_id, first_event_id, last_event_id FROM work_item WHERE id IN tree
-        """
-
-    /// An item's own events: the entity's events in its run of ids.
-    static let eventsInRun = """
-        SELECT * FROM event_log
-        WHERE source = ? AND entity_type = ? AND entity_id = ? AND id BETWEEN ? AND ?
-        ORDER BY id
-        """
-
-    /// A retried dead item starts afresh as a new pending item with no events of its own yet, so that
-    /// each item's own events stay one unbroken run of the entity's event ids.
-    static let reviveAsNewItem = """
-        INSERT INTO work_item (source, entity_type, entity_id, state, actions, event_count,
-                               first_event_at, last_event_at, extras, run_at, attempts, created_at)
-        SELECT source, entity_type, entity_id, 'pending', actions, event_count,
-               first_event_at, last_event_at, extras, :now, 0, :now
-        FROM work_item WHERE id = :id
-        RETURNING id
+        SELECT * FROM event_log WHERE work_item_id IN tree ORDER BY id
         """
 
     static let workCountsBySource = """
-        SELECT source, state, count(*) AS count FROM work_item GROUP BY source, state
+        SELECT entity.source, work_item.state, count(*) AS count
+        FROM work_item JOIN entity ON entity.id = work_item.entity
+        GROUP BY entity.source, work_item.state
+        """
+
+    /// Events not folded yet, per source, with the oldest one's arrival.
+    static let unfoldedBySource = """
+        SELECT source, count(*) AS count, min(received_at) AS oldest
+        FROM event_log WHERE id > (SELECT folded_through FROM fold_state WHERE id = 1)
+        GROUP BY source
+        """
+
+    /// Events arrive in id order, so the old ones are a prefix of the ids: delete up to the first
+    /// event received after the cutoff, never past the fold's watermark (unfolded events are work).
+    static let pruneEvents = """
+        DELETE FROM event_log
+        WHERE id <= (SELECT folded_through FROM fold_state WHERE id = 1)
+          AND id < coalesce((SELECT id FROM event_log WHERE received_at >= :cutoff ORDER BY id LIMIT 1), 9223372036854775807)
         """
 }

@@ -53,14 +53,18 @@ struct MultiProcessQueueTests {
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM event_log") == totalAccepted)
             // Everything was worked off: nothing pending, held or dead.
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM work_item WHERE state NOT IN ('done', 'merged')") == 0)
-            // No lost update: every event lies in the run of a finished item, and a merged item's
-            // work was done by the item it was folded into. So each entity's last event was followed
-            // by a claim (it merged into a pending item or opened one) and that claim completed.
+            // No lost update: every event was folded into a work item of its own entity, and every
+            // item is done or was merged into one that is. So each entity's last event was followed
+            // by a claim of the item holding it, and that claim completed.
             #expect(try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM event_log AS e WHERE NOT EXISTS (
-                    SELECT 1 FROM work_item AS w
-                    WHERE w.source = e.source AND w.entity_type = e.entity_type AND w.entity_id = e.entity_id
-                      AND e.id BETWEEN w.first_event_id AND w.last_event_id)
+                SELECT count(*) FROM event_log AS e
+                LEFT JOIN work_item AS w ON w.id = e.work_item_id
+                LEFT JOIN entity ON entity.id = w.entity
+                WHERE w.id IS NULL OR entity.entity_id IS NOT e.entity_id OR entity.source IS NOT e.source
+                """) == 0)
+            #expect(try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM work_item AS m LEFT JOIN work_item AS t ON t.id = m.merged_into
+                WHERE m.state = 'merged' AND t.id IS NULL
                 """) == 0)
             let doneItems = try Int.fetchOne(db, sql: "SELECT count(*) FROM work_item WHERE state = 'done'") ?? 0
             #expect(doneItems >= entities - 10, "every entity was synced at least once")

@@ -18,7 +18,7 @@ struct QueueSemanticsTests {
 
     @Test func enqueuedEventBecomesOnePendingItem() async throws {
         let receipt = try await store.enqueue([db.envelope("1", .create)])
-        #expect(receipt == EnqueueReceipt(accepted: 1, duplicates: 0, coalesced: 0))
+        #expect(receipt == EnqueueReceipt(accepted: 1, duplicates: 0))
         let items = try await claim()
         #expect(items.count == 1)
         #expect(items[0].key == EntityKey(source: "precoro", type: "invoice", id: "1"))
@@ -45,14 +45,15 @@ struct QueueSemanticsTests {
         #expect(status.received == 6)
         let precoro = try #require(status.sources.first { $0.name == "precoro" })
         #expect(precoro.duplicates == 2 && precoro.accepted == 3)
-        // A duplicate changes no work: one pending item per entity and source.
-        #expect(status.work.pending == 2)
+        // A duplicate changes no work: one item per entity and source.
+        #expect(status.work.queued == 4)
+        #expect(try await claim().map(\.key.source).sorted() == ["precoro", "softledger"])
     }
 
     @Test func coalescesPendingEventsForSameEntity() async throws {
         _ = try await store.enqueue([db.envelope("1", .create)])
-        let receipt = try await store.enqueue([db.envelope("1", .update), db.envelope("1", .update), db.envelope("2")])
-        #expect(receipt.coalesced == 2)
+        _ = try await store.enqueue([db.envelope("1", .update), db.envelope("1", .update), db.envelope("2")])
+        #expect(try await store.status().work.queued == 4, "appended, not yet folded")
         let items = try await claim()
         #expect(items.count == 2)
         let first = try #require(items.first { $0.key.id == "1" })
@@ -85,19 +86,38 @@ struct QueueSemanticsTests {
     @Test func eventForInFlightEntityOpensNewPendingItem() async throws {
         _ = try await store.enqueue([db.envelope("1")])
         let held = try #require(try await claim().first)
-        let receipt = try await store.enqueue([db.envelope("1", .delete)])
-        #expect(receipt.coalesced == 0)
-        var status = try await store.status()
-        #expect(status.work.pending == 1 && status.work.inFlight == 1)
+        _ = try await store.enqueue([db.envelope("1", .delete)])
 
         // The new item waits while the entity is held: never two items of one entity at once.
         #expect(try await claim(owner: "w2").isEmpty)
+        var status = try await store.status()
+        #expect(status.work.pending == 1 && status.work.inFlight == 1 && status.work.queued == 0)
         try await store.complete([try #require(held.lease)])
         let next = try #require(try await claim(owner: "w2").first)
         #expect(next.id != held.id)
         #expect(next.actions.actions == [.delete])
         status = try await store.status()
         #expect(status.work.done == 1 && status.work.inFlight == 1)
+    }
+
+    @Test func foldWorksOffABacklogInSlicesWithoutLosingOrder() async throws {
+        let sliced = SQLiteQueueStore(pool: try SQLiteSchema.openCurrent(path: db.path), clock: db.clock, foldBatchLimit: 3)
+        _ = try await sliced.enqueue([
+            db.envelope("1", .create), db.envelope("2"), db.envelope("1", .update),
+            db.envelope("1", .delete), db.envelope("3"), db.envelope("1", .create),
+        ])
+        // The first claim folds three events (entities 1 and 2), the second the other three.
+        let first = try await sliced.claim(limit: 10, leaseDuration: .seconds(30), owner: "w")
+        #expect(first.map(\.key.id).sorted() == ["1", "2"])
+        #expect(first.first { $0.key.id == "1" }?.actions.actions == [.create, .update])
+        #expect(try await sliced.status().work.queued == 3)
+        let second = try await sliced.claim(limit: 10, leaseDuration: .seconds(30), owner: "w")
+        #expect(second.map(\.key.id) == ["3"], "entity 1 is held, so its new item waits")
+        try await sliced.complete(first.compactMap(\.lease))
+        let third = try #require(try await sliced.claim(limit: 10, leaseDuration: .seconds(30), owner: "w").first)
+        #expect(third.key.id == "1" && third.actions.actions == [.delete, .create] && third.eventCount == 2)
+        #expect(try await sliced.events(forWorkItem: third.id).map(\.envelope.action) == [.delete, .create])
+        try sliced.close()
     }
 
     @Test func claimTakesOldestReadyFirstUpToLimit() async throws {
