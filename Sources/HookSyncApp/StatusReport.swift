@@ -11,6 +11,7 @@ public enum StatusReport {
     public static func text(_ status: QueueStatus) -> String {
         var lines: [String] = []
         lines.append("received     \(status.received)  (accepted \(status.accepted), duplicates dropped \(status.duplicates))")
+        lines.append("queued       \(status.work.queued)  (accepted events not yet grouped into work items)")
         lines.append("pending      \(status.work.pending)" + (status.oldestPendingAgeSeconds.map { "  (oldest \(age($0)))" } ?? ""))
         lines.append("in flight    \(status.work.inFlight)")
         lines.append("done         \(status.work.done)  (\(status.work.merged) more merged into other items)")
