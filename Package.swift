@@ -22,6 +22,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // The domain: envelopes, queue semantics as a protocol, retry policy. No I/O, no dependencies.
@@ -49,6 +54,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The HTTP receiver: authenticate, parse, commit (group commit), then answer; plus the admin listener.
+        .target(
+            name: "HookSyncIngest",
+            dependencies: [
+                "HookSyncCore", "HookSyncConfig", "HookSyncProviders", "HookSyncApp",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // What the commands do: open the store a config names, render status and dead letters.
         .target(
             name: "HookSyncApp",
@@ -60,8 +81,10 @@ let package = Package(
         .executableTarget(
             name: "hooksync",
             dependencies: [
-                "HookSyncCore", "HookSyncConfig", "HookSyncSQLite", "HookSyncApp",
+                "HookSyncCore", "HookSyncConfig", "HookSyncSQLite", "HookSyncApp", "HookSyncIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -89,7 +112,12 @@ let package = Package(
         ),
 
         // Helpers the test targets share: child processes, build product paths, temporary folders.
-        .target(name: "HookSyncTestSupport", path: "Tests/HookSyncTestSupport", swiftSettings: swiftSettings),
+        .target(
+            name: "HookSyncTestSupport",
+            dependencies: ["HookSyncCore", "HookSyncSQLite"],
+            path: "Tests/HookSyncTestSupport",
+            swiftSettings: swiftSettings
+        ),
 
         .testTarget(name: "HookSyncCoreTests", dependencies: ["HookSyncCore"], swiftSettings: swiftSettings),
         .testTarget(
@@ -105,6 +133,18 @@ let package = Package(
         .testTarget(
             name: "HookSyncProvidersTests",
             dependencies: ["HookSyncProviders", "HookSyncCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HookSyncIngestTests",
+            dependencies: [
+                "HookSyncIngest", "HookSyncCore", "HookSyncConfig", "HookSyncSQLite", "HookSyncProviders",
+                "HookSyncTestSupport", "hooksync",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

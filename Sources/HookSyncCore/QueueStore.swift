@@ -66,6 +66,12 @@ public protocol QueueInspector: Sendable {
     func dropDeadLetter(id: Int64) async throws -> Bool
     /// Keeps what ingest could not parse, with the reason, so nothing an authenticated sender sent is lost.
     func quarantine(_ delivery: QuarantinedDelivery) async throws -> Int64
+    func quarantinedDeliveries(source: String?, limit: Int) async throws -> [StoredQuarantinedDelivery]
+    func quarantinedDelivery(id: Int64) async throws -> StoredQuarantinedDelivery?
+    /// Deletes a quarantined request (after a replay, or by hand). `false` if there is none with that id.
+    func dropQuarantined(id: Int64) async throws -> Bool
+    /// Proves the database takes writes now: what `/readyz` reports.
+    func checkWritable() async throws
     /// Deletes events and finished (done or merged) work items older than `cutoff`. Duplicates are
     /// detected only against the events still kept, so the cutoff is also the dedup window.
     func prune(before cutoff: Date) async throws -> PruneReport
@@ -110,6 +116,17 @@ public struct QuarantinedDelivery: Sendable, Hashable {
         self.reason = reason
         self.receivedAt = receivedAt
         self.raw = raw
+    }
+}
+
+/// A quarantined request with its id.
+public struct StoredQuarantinedDelivery: Sendable, Hashable {
+    public var id: Int64
+    public var delivery: QuarantinedDelivery
+
+    public init(id: Int64, delivery: QuarantinedDelivery) {
+        self.id = id
+        self.delivery = delivery
     }
 }
 

@@ -81,6 +81,16 @@ extension StoredEvent {
     }
 }
 
+extension StoredQuarantinedDelivery {
+    init(row: Row) throws {
+        let rawText: String = row["raw_request"]
+        self.init(id: row["id"], delivery: QuarantinedDelivery(
+            source: row["source"], reason: row["reason"],
+            receivedAt: Date(millisecondsSince1970: row["received_at"]),
+            raw: try JSONDecoder().decode(RawRequest.self, from: Data(rawText.utf8))))
+    }
+}
+
 extension Date {
     var millisecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
 

@@ -116,6 +116,33 @@ extension SQLiteQueueStore {
         }
     }
 
+    public func quarantinedDeliveries(source: String?, limit: Int) async throws -> [StoredQuarantinedDelivery] {
+        try await pool.read { db in
+            try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT * FROM quarantine WHERE (:source IS NULL OR source = :source) ORDER BY id LIMIT :limit
+                """), arguments: ["source": source, "limit": limit]).map(StoredQuarantinedDelivery.init(row:))
+        }
+    }
+
+    public func quarantinedDelivery(id: Int64) async throws -> StoredQuarantinedDelivery? {
+        try await pool.read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM quarantine WHERE id = ?"), arguments: [id])
+                .map(StoredQuarantinedDelivery.init(row:))
+        }
+    }
+
+    public func dropQuarantined(id: Int64) async throws -> Bool {
+        try await pool.write { db in
+            try db.cachedStatement(sql: "DELETE FROM quarantine WHERE id = ?").execute(arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    public func checkWritable() async throws {
+        // An IMMEDIATE transaction takes the write lock: if it commits, a write would have too.
+        try await pool.write { db in try db.cachedStatement(sql: "UPDATE fold_state SET id = id WHERE 0").execute() }
+    }
+
     public func prune(before cutoff: Date) async throws -> PruneReport {
         let ms = cutoff.millisecondsSince1970
         return try await pool.write { db in

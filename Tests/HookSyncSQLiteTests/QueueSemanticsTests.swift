@@ -1,6 +1,7 @@
 import Foundation
 import HookSyncCore
 import HookSyncSQLite
+import HookSyncTestSupport
 import Testing
 
 @Suite("Queue semantics on SQLite")
@@ -271,6 +272,22 @@ struct QueueSemanticsTests {
         #expect(try await store.enqueue([db.envelope("2", delivery: "d-2")]).duplicates == 1)
         // Counters are cumulative: pruning the log does not rewrite history.
         #expect(try await store.status().accepted == 3)
+    }
+
+    @Test func quarantinedRequestsAreKeptUntilDropped() async throws {
+        let raw = RawRequest(method: "POST", path: "/hooks/precoro", query: "x=1", headers: ["content-type": "application/json"], body: Data("{\"type\":42}".utf8))
+        let id = try await store.quarantine(QuarantinedDelivery(source: "precoro", reason: "unknown type code 42", receivedAt: db.clock.now, raw: raw))
+        _ = try await store.quarantine(QuarantinedDelivery(source: "kladana", reason: "no events", receivedAt: db.clock.now, raw: raw))
+        #expect(try await store.quarantinedDeliveries(source: nil, limit: 10).count == 2)
+        let kept = try #require(try await store.quarantinedDelivery(id: id))
+        #expect(kept.delivery.raw == raw && kept.delivery.reason == "unknown type code 42")
+        #expect(try await store.quarantinedDeliveries(source: "kladana", limit: 10).map(\.delivery.source) == ["kladana"])
+        _ = try await store.prune(before: db.clock.now.addingTimeInterval(3_600))
+        #expect(try await store.status().quarantined == 2, "pruning never drops quarantined requests")
+        #expect(try await store.dropQuarantined(id: id))
+        #expect(try await store.dropQuarantined(id: id) == false)
+        #expect(try await store.status().quarantined == 1)
+        try await store.checkWritable()
     }
 
     @Test func statusReportsQuarantineAndOldestPendingAge() async throws {

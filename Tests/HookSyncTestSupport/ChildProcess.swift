@@ -65,6 +65,12 @@ public final class ChildProcess: @unchecked Sendable {
 public struct ChildProcessTimeout: Error, CustomStringConvertible {
     public var command: String
     public var timeout: Duration
+
+    public init(command: String, timeout: Duration) {
+        self.command = command
+        self.timeout = timeout
+    }
+
     public var description: String { "\(command) did not exit within \(timeout)" }
 }
 

@@ -1,15 +1,15 @@
-import Foundation
-import HookSyncCore
-import HookSyncSQLite
+public import Foundation
+public import HookSyncCore
+public import HookSyncSQLite
 
 /// A migrated database file in a fresh temporary folder, removed when the value is released.
-final class TemporaryDatabase: Sendable {
-    let folder: URL
-    let path: String
-    let clock: ManualWallClock
-    let store: SQLiteQueueStore
+public final class TemporaryDatabase: Sendable {
+    public let folder: URL
+    public let path: String
+    public let clock: ManualWallClock
+    public let store: SQLiteQueueStore
 
-    init(options: SQLiteOptions = SQLiteOptions(synchronous: .normal)) throws {
+    public init(options: SQLiteOptions = SQLiteOptions(synchronous: .normal)) throws {
         folder = FileManager.default.temporaryDirectory.appending(path: "hooksync-test-\(UUID().uuidString)")
         path = folder.appending(path: "queue.sqlite").path
         clock = ManualWallClock()
@@ -22,7 +22,7 @@ final class TemporaryDatabase: Sendable {
         try? FileManager.default.removeItem(at: folder)
     }
 
-    func envelope(
+    public func envelope(
         _ id: String, _ action: EventAction = .update, type: String = "invoice", source: String = "precoro",
         delivery: String? = nil, extras: [String: String] = [:]
     ) -> EventEnvelope {

@@ -1,0 +1,92 @@
+public import HookSyncConfig
+public import HookSyncCore
+public import Hummingbird
+import HookSyncApp
+import Prometheus
+public import Logging
+
+/// Builds HookSync's two listeners from a configuration.
+///
+/// ```swift
+/// let listeners = try IngestApplication(config: config, store: store, logger: logger)
+/// let group = ServiceGroup(services: [listeners.ingest, listeners.admin].compactMap { $0 }, …)
+/// ```
+public struct IngestApplication {
+    /// `/hooks/…`, `/healthz`, `/readyz`, `/metrics` on `ingest.listen`.
+    public let ingest: Application<RouterResponder<IngestRequestContext>>
+    /// `/admin/…` on `admin.listen`, if `admin.token` is set.
+    public let admin: Application<RouterResponder<IngestRequestContext>>?
+    public let metrics: IngestMetrics
+
+    public init(
+        config: HookSyncConfiguration, store: any QueueStore, clock: any WallClock = SystemWallClock(), logger: Logger,
+        onIngestRunning: (@Sendable (Int) async -> Void)? = nil
+    ) throws {
+        metrics = IngestMetrics(sources: config.sources.map(\.name))
+        let receiver = try WebhookReceiver(config: config, store: store, metrics: metrics, clock: clock, logger: logger)
+        ingest = Application(
+            router: Self.ingestRouter(receiver: receiver, store: store, metrics: metrics),
+            configuration: .init(address: .hostname(config.ingest.listen.host, port: config.ingest.listen.port), serverName: "hooksync"),
+            onServerRunning: { channel in await onIngestRunning?(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        admin = config.admin.token.map { token in
+            Application(
+                router: Self.adminRouter(token: token, store: store),
+                configuration: .init(address: .hostname(config.admin.listen.host, port: config.admin.listen.port), serverName: "hooksync-admin"),
+                logger: logger)
+        }
+    }
+
+    static func ingestRouter(receiver: WebhookReceiver, store: any QueueStore, metrics: IngestMetrics) -> Router<IngestRequestContext> {
+        let router = Router(context: IngestRequestContext.self)
+        router.add(middleware: JSONErrorMiddleware())
+        router.get("/healthz") { _, _ in JSONBody.response(["status": "up"]) }
+        router.get("/readyz") { _, _ in
+            do {
+                try await store.checkWritable()
+                return JSONBody.response(["status": "ready"])
+            } catch {
+                throw JSONError(.serviceUnavailable, "database is not writable: \(error)")
+            }
+        }
+        router.get("/metrics") { _, _ in
+            if let status = try? await store.status() {
+                metrics.recordQueue(depth: status.work.queued + status.work.pending, oldestWaitingSeconds: status.oldestPendingAgeSeconds)
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
+        }
+        // Every method is routed, so that a wrong one gets a 405 naming the right one, not a 404.
+        for path in ["/hooks/:source", "/hooks/:source/:type"] {
+            for method: HTTPRequest.Method in [.post, .get, .put, .patch, .delete] {
+                router.on(RouterPath(path), method: method) { request, context in
+                    try await receiver.receive(request, context: context)
+                }
+            }
+        }
+        return router
+    }
+
+    static func adminRouter(token: Secret, store: any QueueStore) -> Router<IngestRequestContext> {
+        let router = Router(context: IngestRequestContext.self)
+        router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: BearerTokenMiddleware(token: token))
+        router.get("/admin/status") { _, _ in
+            let document = try StatusReport.json(try await store.status())
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: document)))
+        }
+        return router
+    }
+}
+
+/// Requires `Authorization: Bearer <admin.token>` on every route it guards.
+struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
+    let token: Secret
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
+              constantTimeEquals(String(header.dropFirst("bearer ".count)), token.value)
+        else { throw JSONError(.unauthorized, "admin routes need Authorization: Bearer <admin.token>", headers: [.wwwAuthenticate: "Bearer"]) }
+        return try await next(request, context)
+    }
+}

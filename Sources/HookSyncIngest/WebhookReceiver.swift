@@ -1,0 +1,134 @@
+import Foundation
+import HookSyncConfig
+import HookSyncCore
+import HookSyncProviders
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Handles `/hooks/{source}[/{type}]`: authenticate, parse into envelopes, commit, and only then
+/// answer 200.
+///
+/// Every provider gets 200 for everything it sent that was authentic (Precoro treats anything but
+/// 200/201 as a failure and disables the webhook after five): what cannot be parsed is kept in the
+/// quarantine and the answer says so. Only what HookSync itself cannot store gets a 503, so the
+/// sender retries.
+struct WebhookReceiver: Sendable {
+    struct Endpoint: Sendable {
+        var source: SourceConfiguration
+        var authenticator: WebhookAuthenticator
+        var parser: any WebhookParser
+        /// Kladana's workflow webhooks do not say which method they use; everyone else POSTs.
+        var acceptsGET: Bool { source.kind == .kladana }
+    }
+
+    let endpoints: [String: Endpoint]
+    let committer: GroupCommitter
+    let store: any QueueStore
+    let metrics: IngestMetrics
+    let clock: any WallClock
+    let maxBodyBytes: Int
+    let logger: Logger
+
+    init(config: HookSyncConfiguration, store: any QueueStore, metrics: IngestMetrics, clock: any WallClock, logger: Logger) throws {
+        var endpoints: [String: Endpoint] = [:]
+        for source in config.sources {
+            guard let parser = WebhookParsers.parser(forKind: source.kind.rawValue) else {
+                throw IngestSetupError.noParser(source: source.name, kind: source.kind.rawValue)
+            }
+            endpoints[source.name] = Endpoint(source: source, authenticator: WebhookAuthenticator(source: source), parser: parser)
+        }
+        self.endpoints = endpoints
+        self.committer = GroupCommitter(queue: store) { requests in metrics.recordCommit(requests: requests) }
+        self.store = store
+        self.metrics = metrics
+        self.clock = clock
+        self.maxBodyBytes = config.ingest.maxBodyBytes
+        self.logger = logger
+    }
+
+    func receive(_ request: Request, context: IngestRequestContext) async throws -> Response {
+        let started = ContinuousClock.now
+        let sourceName = context.parameters.get("source") ?? ""
+        var outcome = "error"
+        defer { metrics.request(source: sourceName, outcome: outcome, duration: ContinuousClock.now - started) }
+
+        guard let endpoint = endpoints[sourceName] else {
+            outcome = "unknown_source"
+            throw JSONError(.notFound, "unknown source \"\(sourceName)\"")
+        }
+        guard request.method == .post || (request.method == .get && endpoint.acceptsGET) else {
+            outcome = "method_not_allowed"
+            throw JSONError(.methodNotAllowed, "\(request.method) is not accepted here; send POST",
+                            headers: [.allow: endpoint.acceptsGET ? "GET, POST" : "POST"])
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maxBodyBytes)
+        } catch {
+            outcome = "too_large"
+            throw JSONError(.contentTooLarge, "request body is larger than \(maxBodyBytes) bytes (ingest.max_body_bytes)")
+        }
+        let webhook = WebhookRequest(request, body: body, urlType: context.parameters.get("type"), receivedAt: clock.now)
+
+        let remoteAddress = context.remoteAddress?.ipAddress
+        if let failure = endpoint.authenticator.failure(of: webhook, remoteAddress: remoteAddress, now: webhook.receivedAt) {
+            outcome = "unauthorized"
+            logger.warning("rejected webhook", metadata: ["source": "\(sourceName)", "reason": "\(failure)", "peer": "\(remoteAddress ?? "?")"])
+            throw JSONError(.unauthorized, "not authenticated: \(failure)")
+        }
+
+        let envelopes: [EventEnvelope]
+        do {
+            envelopes = try endpoint.parser.parse(webhook, source: sourceName)
+        } catch {
+            let reason = "\(error)"
+            _ = try await store.quarantine(QuarantinedDelivery(
+                source: sourceName, reason: reason, receivedAt: webhook.receivedAt, raw: webhook.rawRequest()))
+            outcome = "quarantined"
+            logger.notice("quarantined webhook", metadata: ["source": "\(sourceName)", "reason": "\(reason)"])
+            return JSONBody.response(["status": "quarantined", "reason": reason])
+        }
+
+        do {
+            try await committer.commit(envelopes)
+        } catch {
+            outcome = "store_failed"
+            logger.error("could not store webhook", metadata: ["source": "\(sourceName)", "error": "\(error)"])
+            throw JSONError(.serviceUnavailable, "could not store the delivery; retry later")
+        }
+        outcome = "accepted"
+        return JSONBody.response(["status": "accepted", "events": envelopes.count])
+    }
+}
+
+extension WebhookRequest {
+    /// The provider-neutral view of a Hummingbird request.
+    init(_ request: Request, body: ByteBuffer, urlType: String?, receivedAt: Date) {
+        var query: [String: String] = [:]
+        for (name, value) in request.uri.queryParameters where query[String(name)] == nil {
+            query[String(name)] = String(value)
+        }
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            let name = field.name.canonicalName
+            headers[name] = headers[name].map { "\($0), \(field.value)" } ?? field.value
+        }
+        self.init(
+            method: request.method.rawValue, path: request.uri.path, urlType: urlType, query: query,
+            rawQuery: request.uri.query ?? "", headers: headers, body: Data(body.readableBytesView), receivedAt: receivedAt)
+    }
+}
+
+/// Why the ingest listener cannot be built from a configuration.
+enum IngestSetupError: Error, CustomStringConvertible {
+    case noParser(source: String, kind: String)
+    case noAdminToken
+
+    var description: String {
+        switch self {
+        case .noParser(let source, let kind): "source \(source): no webhook parser for kind \(kind)"
+        case .noAdminToken: "admin.token is not set: the admin listener needs a token (or remove the admin section)"
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import GRDB
+import HookSyncTestSupport
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Synchronization
+import Testing
+
+/// `hooksync ingest` as a separate process: what survives kill -9, and how it stops on SIGTERM.
+@Suite("Ingest as a process", .serialized)
+struct IngestProcessTests {
+    let folder: URL
+    let config: String
+    let port: Int
+
+    init() throws {
+        folder = try makeTemporaryFolder("hooksync-ingest-process")
+        port = try freeLoopbackPort()
+        config = folder.appending(path: "hooksync.yaml").path
+        try """
+            database: ./queue.sqlite
+            ingest: { listen: "127.0.0.1:\(port)" }
+            sources:
+              - { name: precoro, kind: precoro, webhook_token: "${TEST_TOKEN}", api: { email: e@example.com, token: t } }
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+    }
+
+    var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["TEST_TOKEN"] = "process-test-token"
+        environment["LOG_LEVEL"] = "warning"
+        return environment
+    }
+
+    func startIngest() async throws -> ChildProcess {
+        let hooksync = BuildProducts.executable("hooksync")
+        let migrate = try await ChildProcess.start(hooksync, ["migrate", "--config", config], environment: environment).wait(timeout: .seconds(30))
+        #expect(migrate.status == 0, "\(migrate.standardError)")
+        let ingest = try ChildProcess.start(hooksync, ["ingest", "--config", config], environment: environment)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            if (try? await send(path: "/healthz", method: .get)) == .ok { return ingest }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        ingest.kill(SIGKILL)
+        throw ChildProcessTimeout(command: "hooksync ingest (never became healthy)", timeout: .seconds(20))
+    }
+
+    func send(path: String, method: HTTPRequest.Method = .post, body: String = "") async throws -> HTTPResponse.Status {
+        let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(5)))
+        client.connect()
+        defer { Task { try? await client.shutdown() } }
+        return try await client.execute(.init(path, method: method, headers: [.contentType: "application/json"], body: ByteBuffer(string: body))).status
+    }
+
+    /// Senders each POST distinct Precoro ids over one connection until stopped; returns the ids answered 200.
+    func load(senders: Int, until stop: @escaping @Sendable () -> Bool) async -> [Int] {
+        await withTaskGroup(of: [Int].self) { group in
+            for sender in 0..<senders {
+                group.addTask {
+                    let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(5)))
+                    client.connect()
+                    var acknowledged: [Int] = []
+                    var n = 0
+                    while !stop() {
+                        let id = sender * 1_000_000 + n
+                        n += 1
+                        let request = TestClient.Request("/hooks/precoro?token=process-test-token", method: .post,
+                            headers: [.contentType: "application/json"], body: ByteBuffer(string: #"{"id": \#(id), "type": 3, "action": 1}"#))
+                        guard let response = try? await client.execute(request) else { break }
+                        if response.status == .ok { acknowledged.append(id) }
+                    }
+                    try? await client.shutdown()
+                    return acknowledged
+                }
+            }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+    }
+
+    func storedEntityIDs() throws -> Set<Int> {
+        let queue = try DatabaseQueue(path: folder.appending(path: "queue.sqlite").path)
+        defer { try? queue.close() }
+        return Set(try queue.read { db in try String.fetchAll(db, sql: "SELECT entity_id FROM event_log") }.compactMap(Int.init))
+    }
+
+    @Test func everyAcknowledgedRequestSurvivesKillNine() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let ingest = try await startIngest()
+        let stopped = ManagedFlag()
+        let killer = Task {
+            try await Task.sleep(for: .milliseconds(800))
+            ingest.kill(SIGKILL)
+            stopped.set()
+        }
+        let acknowledged = await load(senders: 8, until: { stopped.isSet })
+        try await killer.value
+        _ = try await ingest.wait(timeout: .seconds(10))
+        #expect(acknowledged.count > 50, "the load reached the server before the kill")
+
+        let stored = try storedEntityIDs()
+        let lost = Set(acknowledged).subtracting(stored)
+        #expect(lost.isEmpty, "\(lost.count) acknowledged requests missing after kill -9")
+
+        // The database opens cleanly after the crash and ingest serves again.
+        let restarted = try await startIngest()
+        #expect(try await send(path: "/readyz", method: .get) == .ok)
+        restarted.kill(SIGTERM)
+        #expect(try await restarted.wait(timeout: .seconds(10)).status == 0)
+    }
+
+    @Test func sigtermFinishesInFlightRequestsAndExitsZero() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let ingest = try await startIngest()
+        let stopped = ManagedFlag()
+        let terminator = Task {
+            try await Task.sleep(for: .milliseconds(500))
+            ingest.kill(SIGTERM)
+            try await Task.sleep(for: .milliseconds(300))
+            stopped.set()
+        }
+        let acknowledged = await load(senders: 4, until: { stopped.isSet })
+        try await terminator.value
+        let result = try await ingest.wait(timeout: .seconds(15))
+        #expect(result.status == 0, "exit status \(result.status): \(result.standardError)")
+        #expect(Set(acknowledged).isSubset(of: try storedEntityIDs()))
+        #expect(!acknowledged.isEmpty)
+    }
+}
+
+/// A flag set once from one task and read from others.
+final class ManagedFlag: Sendable {
+    private let storage = Mutex(false)
+    var isSet: Bool { storage.withLock { $0 } }
+    func set() { storage.withLock { $0 = true } }
+}
+
+/// A port that was free a moment ago on 127.0.0.1 (the kernel's choice, released for the child to bind).
+func freeLoopbackPort() throws -> Int {
+    let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+    }
+    guard bound else { throw POSIXError(.EADDRINUSE) }
+    return Int(UInt16(bigEndian: address.sin_port))
+}

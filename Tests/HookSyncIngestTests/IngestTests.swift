@@ -1,0 +1,262 @@
+import Foundation
+import HookSyncCore
+@testable import HookSyncIngest
+import HookSyncProviders
+import HookSyncSQLite
+import HTTPTypes
+import HookSyncTestSupport
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("Ingest: what each request gets")
+struct IngestTests {
+    let fixture: IngestFixture
+
+    init() throws {
+        fixture = try IngestFixture()
+    }
+
+    func claimAll() async throws -> [WorkItem] {
+        try await fixture.store.claim(limit: 100, leaseDuration: .seconds(30), owner: "test")
+    }
+
+    @Test func precoroWebhookIsStoredBeforeTheAnswerWithoutItsToken() async throws {
+        try await fixture.listeners.ingest.test(.router) { client in
+            let answer = try await client.send("/hooks/precoro?token=tok-precoro", body: #"{"id": 123456, "type": 2, "action": 0, "idn": 5}"#)
+            #expect(answer.status == .ok)
+            #expect(json(answer.body)["status"] as? String == "accepted")
+            #expect(json(answer.body)["events"] as? Int == 1)
+        }
+        let item = try #require(try await claimAll().first)
+        #expect(item.key == EntityKey(source: "precoro", type: "purchase_order", id: "123456"))
+        #expect(item.actions.last == .create)
+        let raw = try #require(try await fixture.store.events(forWorkItem: item.id).first?.envelope.raw)
+        #expect(!raw.query.contains("tok-precoro"), "the token is never stored")
+        #expect(String(decoding: raw.body, as: UTF8.self).contains("123456"))
+    }
+
+    @Test func bearerHeaderAuthenticatesToo() async throws {
+        try await fixture.listeners.ingest.test(.router) { client in
+            let answer = try await client.send("/hooks/softledger", headers: [.authorization: "Bearer tok-softledger", .contentType: "application/json"],
+                body: #"{"uuid": "u-1", "date": "2026-01-01T00:00:00Z", "objectType": "Invoice", "action": "Invoice Updated", "objectId": "inv-9", "tenantId": "t"}"#)
+            #expect(answer.status == .ok)
+        }
+        #expect(try await claimAll().map(\.key.id) == ["inv-9"])
+    }
+
+    @Test(arguments: [
+        ("/hooks/precoro", "no token"),
+        ("/hooks/precoro?token=tok-economic", "wrong token"),
+        ("/hooks/precoro?token=", "wrong token"),
+    ])
+    func badTokensAre401AndStoreNothing(_ uri: String, _ reason: String) async throws {
+        try await fixture.listeners.ingest.test(.router) { client in
+            let answer = try await client.send(uri, body: #"{"id": 1, "type": 3, "action": 1}"#)
+            #expect(answer.status == .unauthorized)
+            let error = try #require(json(answer.body)["error"] as? String)
+            #expect(error.contains(reason))
+            #expect(!error.contains("tok-precoro"))
+        }
+        let status = try await fixture.store.status()
+        #expect(status.received == 0 && status.quarantined == 0)
+    }
+
+    @Test func unknownSourceWrongMethodAndLargeBodiesGetJSONErrors() async throws {
+        try await fixture.listeners.ingest.test(.router) { client in
+            let unknown = try await client.send("/hooks/quickbooks?token=x", body: "{}")
+            #expect(unknown.status == .notFound)
+            #expect(json(unknown.body)["error"] as? String == "unknown source \"quickbooks\"")
+
+            let wrongMethod = try await client.send("/hooks/precoro?token=tok-precoro", method: .get)
+            #expect(wrongMethod.status == .methodNotAllowed)
+            #expect(wrongMethod.headers[.allow] == "POST")
+            #expect(json(wrongMethod.body)["error"] != nil)
+
+            let put = try await client.send("/hooks/kladana?token=tok-kladana", method: .put)
+            #expect(put.status == .methodNotAllowed && put.headers[.allow] == "GET, POST")
+
+            let large = try await client.send("/hooks/precoro?token=tok-precoro", body: String(repeating: " ", count: 4096))
+            #expect(large.status == .contentTooLarge)
+            #expect((json(large.body)["error"] as? String)?.contains("max_body_bytes") == true)
+
+            let noRoute = try await client.send("/nowhere", method: .get)
+            #expect(noRoute.status == .notFound && json(noRoute.body)["error"] != nil)
+        }
+    }
+
+    @Test func malformedBodiesAreQuarantinedAndAnswered200() async throws {
+        try await fixture.listeners.ingest.test(.router) { client in
+            let answer = try await client.send("/hooks/precoro?token=tok-precoro", body: #"{"id": 1, "type": 42, "action": 0}"#)
+            #expect(answer.status == .ok, "Precoro disables a webhook after five non-200 answers")
+            #expect(json(answer.body)["status"] as? String == "quarantined")
+            #expect((json(answer.body)["reason"] as? String)?.contains("42") == true)
+            let notJSON = try await client.send("/hooks/precoro?token=tok-precoro", body: "id=1")
+            #expect(json(notJSON.body)["status"] as? String == "quarantined")
+        }
+        let quarantined = try await fixture.store.quarantinedDeliveries(source: nil, limit: 10)
+        #expect(quarantined.count == 2)
+        #expect(quarantined[0].delivery.raw.body == Data(#"{"id": 1, "type": 42, "action": 0}"#.utf8))
+        #expect(!quarantined[0].delivery.raw.query.contains("tok-precoro"))
+        #expect(try await fixture.store.status().accepted == 0)
+    }
+
+    @Test func quarantinedRequestReplaysOnceItParses() async throws {
+        // An e-conomic hook registered without the type segment cannot be parsed...
+        try await fixture.listeners.ingest.test(.router) { client in
+            let answer = try await client.send("/hooks/economic?newnumber=7&oldnumber=7&token=tok-economic", body: "")
+            #expect(json(answer.body)["status"] as? String == "quarantined")
+        }
+        let entry = try #require(try await fixture.store.quarantinedDeliveries(source: "economic", limit: 1).first)
+        let outcome = try await QuarantineReplay.replay(entry, config: fixture.config, store: fixture.store)
+        guard case .stillRejected = outcome else { Issue.record("replayed \(outcome)"); return }
+        // ...until the stored path says which type it was (as after the operator fixes the URL and re-sends).
+        var fixed = entry
+        fixed.delivery.raw.path = "/hooks/economic/customer"
+        #expect(try await QuarantineReplay.replay(fixed, config: fixture.config, store: fixture.store) == .enqueued(events: 1))
+        #expect(try await fixture.store.quarantinedDeliveries(source: nil, limit: 10).isEmpty)
+        #expect(try await claimAll().map(\.key) == [EntityKey(source: "economic", type: "customer", id: "7")])
+    }
+
+    @Test func economicTypeComesFromTheURLAndRenumbersKeepTheOldNumber() async throws {
+        try await fixture.listeners.ingest.test(.router) { client in
+            let answer = try await client.send("/hooks/economic/customer?newnumber=33&oldnumber=32&token=tok-economic")
+            #expect(answer.status == .ok)
+        }
+        let item = try #require(try await claimAll().first)
+        #expect(item.key == EntityKey(source: "economic", type: "customer", id: "33"))
+        #expect(item.actions.last == .renumber && item.extras["old_number"] == "32")
+    }
+
+    @Test func kladanaRetriesAreDuplicatesAndWorkflowGETsAreAccepted() async throws {
+        let body = """
+            {"auditContext": {"meta": {"type": "audit", "href": "https://api.kladana.com/api/remap/1.2/audit/1"}, "moment": "2024-06-10 12:00:00", "uid": "admin@x"},
+             "events": [
+               {"meta": {"type": "customerorder", "href": "https://api.kladana.com/api/remap/1.2/entity/customerorder/aa-1"}, "action": "UPDATE", "accountId": "acc"},
+               {"meta": {"type": "demand", "href": "https://api.kladana.com/api/remap/1.2/entity/demand/bb-2"}, "action": "CREATE", "accountId": "acc"}]}
+            """
+        try await fixture.listeners.ingest.test(.router) { client in
+            for _ in 1...3 {
+                let answer = try await client.send("/hooks/kladana?requestId=req-1&token=tok-kladana", body: body)
+                #expect(answer.status == .ok)
+            }
+            let workflow = try await client.send("/hooks/kladana?id=cc-3&type=CustomerOrder&token=tok-kladana", method: .get)
+            #expect(workflow.status == .ok)
+        }
+        let status = try await fixture.store.status()
+        #expect(status.accepted == 3 && status.duplicates == 4)
+        #expect(Set(try await claimAll().map(\.key.id)) == ["aa-1", "bb-2", "cc-3"])
+    }
+
+    @Test func standardWebhooksNeedAValidFreshSignatureFromAnyConfiguredSecret() async throws {
+        let body = #"{"type": "invoice.updated", "timestamp": "2026-01-01T00:00:00Z", "data": {"id": "inv_1"}}"#
+        let now = fixture.database.clock.now
+        @Sendable func headers(id: String, timestamp: Date, signedBody: String, secret: String = IngestFixture.signingSecret) -> HTTPFields {
+            let seconds = String(Int(timestamp.timeIntervalSince1970))
+            let signature = StandardWebhooksVerifier(secrets: [secret]).sign(id: id, timestamp: seconds, body: Data(signedBody.utf8))
+            return [.contentType: "application/json", HTTPField.Name("webhook-id")!: id,
+                    HTTPField.Name("webhook-timestamp")!: seconds, HTTPField.Name("webhook-signature")!: "v1,bm90aXQ= \(signature)"]
+        }
+        try await fixture.listeners.ingest.test(.router) { client in
+            let valid = try await client.send("/hooks/acme", headers: headers(id: "msg_1", timestamp: now, signedBody: body), body: body)
+            #expect(valid.status == .ok)
+            let rotated = try await client.send("/hooks/acme", headers: headers(id: "msg_2", timestamp: now, signedBody: body,
+                secret: "whsec_b2xkc2VjcmV0b2xkc2VjcmV0b2xkc2VjcmV0"), body: body)
+            #expect(rotated.status == .ok, "the old secret is still configured")
+            let tampered = try await client.send("/hooks/acme", headers: headers(id: "msg_3", timestamp: now, signedBody: body),
+                body: body.replacingOccurrences(of: "inv_1", with: "inv_2"))
+            #expect(tampered.status == .unauthorized)
+            let stale = try await client.send("/hooks/acme", headers: headers(id: "msg_4", timestamp: now.addingTimeInterval(-600), signedBody: body), body: body)
+            #expect(stale.status == .unauthorized)
+            let unsigned = try await client.send("/hooks/acme", body: body)
+            #expect(unsigned.status == .unauthorized)
+            let replay = try await client.send("/hooks/acme", headers: headers(id: "msg_1", timestamp: now, signedBody: body), body: body)
+            #expect(replay.status == .ok)
+        }
+        let status = try await fixture.store.status()
+        #expect(status.accepted == 2 && status.duplicates == 1, "webhook-id is the delivery id")
+    }
+
+    @Test func healthReadinessAndMetrics() async throws {
+        try await fixture.listeners.ingest.test(.router) { client in
+            #expect(try await client.send("/healthz", method: .get).status == .ok)
+            let ready = try await client.send("/readyz", method: .get)
+            #expect(ready.status == .ok && json(ready.body)["status"] as? String == "ready")
+            _ = try await client.send("/hooks/precoro?token=tok-precoro", body: #"{"id": 1, "type": 3, "action": 1}"#)
+            _ = try await client.send("/hooks/precoro?token=nope", body: "{}")
+            _ = try await client.send("/hooks/random-scan", body: "{}")
+            let metrics = try await client.send("/metrics", method: .get)
+            #expect(metrics.body.contains(#"hooksync_ingest_requests_total{source="precoro",outcome="accepted"} 1"#))
+            #expect(metrics.body.contains(#"hooksync_ingest_requests_total{source="precoro",outcome="unauthorized"} 1"#))
+            #expect(metrics.body.contains(#"hooksync_ingest_requests_total{source="unknown",outcome="unknown_source"} 1"#))
+            #expect(metrics.body.contains("hooksync_ingest_duration_seconds_bucket"))
+            #expect(metrics.body.contains("hooksync_queue_depth 1"))
+        }
+    }
+
+    @Test func adminStatusNeedsTheAdminToken() async throws {
+        let admin = try #require(fixture.listeners.admin)
+        try await admin.test(.router) { client in
+            #expect(try await client.send("/admin/status", method: .get).status == .unauthorized)
+            #expect(try await client.send("/admin/status", method: .get, headers: [.authorization: "Bearer wrong"]).status == .unauthorized)
+            let status = try await client.send("/admin/status", method: .get, headers: [.authorization: "Bearer admin-secret-1"])
+            #expect(status.status == .ok)
+            #expect(json(status.body)["schema_version"] as? String == "0001_initial")
+        }
+    }
+
+    @Test func allowlistRefusesOtherNetworks() async throws {
+        try await fixture.listeners.ingest.test(.live) { client in
+            let answer = try await client.send("/hooks/office?token=tok-office", body: #"{"id": 1, "type": 3, "action": 1}"#)
+            #expect(answer.status == .unauthorized, "127.0.0.1 is not in 10.0.0.0/8")
+            #expect((json(answer.body)["error"] as? String)?.contains("allow_cidrs") == true)
+            #expect(try await client.send("/hooks/precoro?token=tok-precoro", body: #"{"id": 1, "type": 3, "action": 1}"#).status == .ok)
+        }
+    }
+
+    @Test func concurrentRequestsShareCommits() async throws {
+        try await fixture.listeners.ingest.test(.live) { client in
+            let port = try #require(client.port)
+            // One TestClient is one HTTP/1 connection, answered in order: concurrency needs many.
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for connection in 0..<20 {
+                    group.addTask {
+                        let sender = TestClient(host: "127.0.0.1", port: port)
+                        sender.connect()
+                        var accepted = 0
+                        for n in 0..<10 {
+                            let response = try await sender.execute(.init(
+                                "/hooks/precoro?token=tok-precoro", method: .post, headers: [.contentType: "application/json"],
+                                body: ByteBuffer(string: #"{"id": \#(connection * 100 + n), "type": 3, "action": 1}"#)))
+                            if response.status == .ok { accepted += 1 }
+                        }
+                        try await sender.shutdown()
+                        return accepted
+                    }
+                }
+                let accepted = try await group.reduce(0, +)
+                #expect(accepted == 200)
+            }
+            let metrics = try await client.send("/metrics", method: .get).body
+            let commits = metrics.split(separator: "\n").first { $0.hasPrefix("hooksync_ingest_commits_total ") }
+            let count = try #require(commits.flatMap { Int($0.split(separator: " ").last ?? "") })
+            #expect(count >= 1 && count < 200, "200 requests in \(count) commits")
+        }
+        #expect(try await fixture.store.status().accepted == 200)
+    }
+}
+
+@Suite("Network ranges")
+struct IPNetworkTests {
+    @Test func matchesByPrefix() throws {
+        #expect(IPNetwork("10.0.0.0/8")!.contains("10.200.3.4"))
+        #expect(!IPNetwork("10.0.0.0/8")!.contains("11.0.0.1"))
+        #expect(IPNetwork("192.168.1.0/25")!.contains("192.168.1.127"))
+        #expect(!IPNetwork("192.168.1.0/25")!.contains("192.168.1.128"))
+        #expect(IPNetwork("::1/128")!.contains("::1"))
+        #expect(IPNetwork("10.0.0.0/8")!.contains("::ffff:10.1.2.3"))
+        #expect(!IPNetwork("2001:db8::/32")!.contains("10.1.2.3"))
+        #expect(IPNetwork("0.0.0.0/0")!.contains("8.8.8.8"))
+        #expect(IPNetwork("10.0.0.0/33") == nil && IPNetwork("nonsense/8") == nil)
+    }
+}
