@@ -49,6 +49,13 @@ enum JSONBody {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// The answer to every stored delivery, written directly: it is on the hot path, and its only
+    /// variable part is a number.
+    static func accepted(events: Int) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"],
+                 body: .init(byteBuffer: ByteBuffer(string: #"{"events":\#(events),"status":"accepted"}"#)))
+    }
+
     static func response(_ fields: [String: any Sendable], status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "application/json"],
                  body: .init(byteBuffer: ByteBuffer(string: object(fields))))

@@ -98,7 +98,7 @@ struct WebhookReceiver: Sendable {
             throw JSONError(.serviceUnavailable, "could not store the delivery; retry later")
         }
         outcome = "accepted"
-        return JSONBody.response(["status": "accepted", "events": envelopes.count])
+        return JSONBody.accepted(events: envelopes.count)
     }
 }
 

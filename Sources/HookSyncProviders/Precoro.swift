@@ -17,12 +17,19 @@ public struct PrecoroWebhookParser: WebhookParser {
     public init() {}
 
     public func parse(_ request: WebhookRequest, source: String) throws(WebhookRejection) -> [EventEnvelope] {
-        var lenient = request
-        // Precoro's own documentation shows a trailing comma (`"idn":5,}`); accept exactly that slip.
-        if let text = String(data: request.body, encoding: .utf8), text.range(of: #",\s*\}\s*$"#, options: .regularExpression) != nil {
+        let object: [String: Any]
+        do {
+            object = try request.jsonObject(provider: "precoro")
+        } catch {
+            // Precoro's own documentation shows a trailing comma (`"idn":5,}`): accept exactly that slip,
+            // and only after the strict parse failed, so well-formed bodies never pay for the regex.
+            guard let text = String(data: request.body, encoding: .utf8),
+                  text.range(of: #",\s*\}\s*$"#, options: .regularExpression) != nil
+            else { throw error }
+            var lenient = request
             lenient.body = Data(text.replacingOccurrences(of: #",\s*\}\s*$"#, with: "}", options: .regularExpression).utf8)
+            object = try lenient.jsonObject(provider: "precoro")
         }
-        let object = try lenient.jsonObject(provider: "precoro")
         guard let id = JSONField.identifier(object["id"]) else { throw WebhookRejection("precoro: \"id\" is missing or not an id") }
         guard let code = JSONField.integer(object["type"]) else { throw WebhookRejection("precoro: \"type\" is missing or not a number") }
         guard let type = Precoro.typeNames[code] else { throw WebhookRejection("precoro: unknown type code \(code) (known: 0–11)") }

@@ -17,7 +17,7 @@ struct EventRow {
     var extras: String?
     var rawRequest: String?
 
-    init(_ envelope: EventEnvelope) throws {
+    init(_ envelope: EventEnvelope) {
         source = envelope.key.source
         entityType = envelope.key.type
         entityID = envelope.key.id
@@ -25,8 +25,8 @@ struct EventRow {
         deliveryID = envelope.deliveryID
         receivedAt = envelope.receivedAt.millisecondsSince1970
         occurredAt = envelope.occurredAt?.millisecondsSince1970
-        extras = envelope.extras.isEmpty ? nil : try envelope.extras.jsonText()
-        rawRequest = try envelope.raw.map { try $0.jsonText() }
+        extras = envelope.extras.isEmpty ? nil : JSONText.encode(envelope.extras)
+        rawRequest = envelope.raw.map(JSONText.encode)
     }
 
     var arguments: StatementArguments {

@@ -43,7 +43,7 @@ public final class SQLiteQueueStore: QueueStore {
     public func enqueue(_ envelopes: [EventEnvelope]) async throws -> EnqueueReceipt {
         guard !envelopes.isEmpty else { return EnqueueReceipt() }
         // Encoding happens before the transaction: the writer lock is held for SQL only.
-        let rows = try envelopes.map(EventRow.init)
+        let rows = envelopes.map(EventRow.init)
         return try await pool.write { db in
             var receipt = EnqueueReceipt()
             var counters: [String: SourceCounterDelta] = [:]

@@ -1,0 +1,63 @@
+import Foundation
+import HookSyncCore
+
+/// JSON text for the two shapes the queue stores on ingest's path: a raw request and a string map.
+///
+/// Written by hand because `JSONEncoder` was the largest single cost of a webhook request in
+/// scripts/bench-ingest (about 9% of the server's CPU). Reading stays with `JSONDecoder`: it is off
+/// the hot path, and the output here is plain JSON that it decodes (`Data` as base64, its default).
+enum JSONText {
+    static func encode(_ raw: RawRequest) -> String {
+        var json = #"{"body":""# + raw.body.base64EncodedString() + #"","headers":"#
+        appendObject(raw.headers, to: &json)
+        json += #","method":"#
+        appendString(raw.method, to: &json)
+        json += #","path":"#
+        appendString(raw.path, to: &json)
+        json += #","query":"#
+        appendString(raw.query, to: &json)
+        json += "}"
+        return json
+    }
+
+    static func encode(_ map: [String: String]) -> String {
+        var json = ""
+        appendObject(map, to: &json)
+        return json
+    }
+
+    static func appendObject(_ map: [String: String], to json: inout String) {
+        json += "{"
+        for (index, key) in map.keys.sorted().enumerated() {
+            if index > 0 { json += "," }
+            appendString(key, to: &json)
+            json += ":"
+            appendString(map[key]!, to: &json)
+        }
+        json += "}"
+    }
+
+    /// A JSON string literal: quotes, backslashes and control characters escaped (RFC 8259 §7).
+    static func appendString(_ text: String, to json: inout String) {
+        json += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": json += "\\\""
+            case "\\": json += "\\\\"
+            case "\n": json += "\\n"
+            case "\r": json += "\\r"
+            case "\t": json += "\\t"
+            case _ where scalar.value < 0x20:
+                json += "\\u00" + String(scalar.value, radix: 16).leftPadded(to: 2)
+            default: json.unicodeScalars.append(scalar)
+            }
+        }
+        json += "\""
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
+    }
+}
