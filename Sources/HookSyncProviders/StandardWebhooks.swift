@@ -2,21 +2,54 @@ import Crypto
 public import Foundation
 public import HookSyncCore
 
-/// Senders that follow the Standard Webhooks spec: body `{"type": "<entity>.<action>", "timestamp",
-/// "data": {"id", …}}`, `webhook-id` as the delivery id, signed with HMAC-SHA256.
+/// The header names of the Standard Webhooks specification (standardwebhooks.com), lowercased as
+/// `WebhookRequest.headers` holds them.
+public enum StandardWebhooks {
+    /// The delivery's id, the same across the sender's retries.
+    public static let idHeader = "webhook-id"
+    /// Unix seconds when the sender signed the delivery.
+    public static let timestampHeader = "webhook-timestamp"
+    /// Space-separated `v1,<base64>` signatures.
+    public static let signatureHeader = "webhook-signature"
+}
+
+/// Parses a Standard Webhooks body `{"type": "<entity>.<action>", "timestamp", "data": {"id", …}}`
+/// into one envelope, with the `webhook-id` header as its delivery id.
+///
+/// The entity type is the text before the last dot in snake_case (`purchase.order.deleted` →
+/// `purchase_order`); the word after it gives the action (`created`, `updated`, `deleted`, anything
+/// else is `.changed`), and the whole event type is kept in `extras["event_type"]`. Signatures are
+/// checked before parsing, by `StandardWebhooksVerifier`.
+///
+/// ```swift
+/// let envelopes = try StandardWebhooksParser().parse(request, source: "acme")
+/// // [acme/invoice/inv_1 update, delivery id "msg_…", extras ["event_type": "invoice.updated"]]
+/// ```
 public struct StandardWebhooksParser: WebhookParser {
     public init() {}
 
     public func parse(_ request: WebhookRequest, source: String) throws(WebhookRejection) -> [EventEnvelope] {
         let object = try request.jsonObject(provider: "standard-webhooks")
-        guard let eventType = object["type"] as? String, let dot = eventType.lastIndex(of: "."),
-              dot != eventType.startIndex, eventType.index(after: dot) != eventType.endIndex
-        else { throw WebhookRejection("standard-webhooks: \"type\" must look like <entity>.<action>") }
-        guard let id = JSONField.identifier((object["data"] as? [String: Any])?["id"]) else {
-            throw WebhookRejection("standard-webhooks: \"data.id\" is missing")
+        guard let eventType = object["type"] as? String else {
+            throw JSONField.missingOrWrong(object["type"], "type", expected: "a string like invoice.updated", provider: "standard-webhooks")
         }
-        let type = JSONField.snakeCase(String(eventType[..<dot]))
-        guard JSONField.isTypeName(type) else { throw WebhookRejection("standard-webhooks: \"\(eventType[..<dot])\" is not an entity type name") }
+        guard let dot = eventType.lastIndex(of: "."), dot != eventType.startIndex, eventType.index(after: dot) != eventType.endIndex else {
+            throw WebhookRejection("standard-webhooks: \"type\" is \(String(reflecting: eventType)); expected <entity>.<action>, e.g. invoice.updated")
+        }
+        let entity = eventType[..<dot]
+        let type = JSONField.snakeCase(String(entity))
+        guard JSONField.isTypeName(type) else {
+            throw WebhookRejection("standard-webhooks: \(String(reflecting: String(entity))) in \"type\" is not an entity type name")
+        }
+        guard let data = object["data"] as? [String: Any] else {
+            throw JSONField.missingOrWrong(object["data"], "data", expected: "an object", provider: "standard-webhooks")
+        }
+        let id: String
+        do {
+            id = try JSONField.requiredIdentifier(data, "id", provider: "standard-webhooks")
+        } catch {
+            throw WebhookRejection(error.reason.replacingOccurrences(of: "\"id\"", with: "\"data.id\""))
+        }
         let action: EventAction = switch eventType[eventType.index(after: dot)...].lowercased() {
         case "created", "create": .create
         case "updated", "update": .update
@@ -25,47 +58,67 @@ public struct StandardWebhooksParser: WebhookParser {
         }
         return [EventEnvelope(
             key: EntityKey(source: source, type: type, id: id), action: action,
-            deliveryID: request.headers["webhook-id"], receivedAt: request.receivedAt,
-            occurredAt: JSONField.isoDate(object["timestamp"]), raw: request.rawRequest())]
+            deliveryID: request.headers[StandardWebhooks.idHeader], receivedAt: request.receivedAt,
+            occurredAt: JSONField.isoDate(object["timestamp"]), extras: ["event_type": eventType],
+            raw: request.rawRequest())]
     }
 }
 
-/// Verifies (and makes) Standard Webhooks signatures: HMAC-SHA256 over `id.timestamp.body` with a
-/// `whsec_` base64 secret; the header lists `v1,<base64>` signatures separated by spaces.
+/// Verifies Standard Webhooks signatures, and makes them for requests HookSync sends itself.
 ///
-/// Several secrets may be configured while a key is rotated: a signature by any of them is valid.
+/// A signature is HMAC-SHA256 over `<webhook-id>.<webhook-timestamp>.<body>` with the key of a
+/// `whsec_<base64>` secret. Several secrets may be configured while a key is rotated: a signature
+/// by any of them is valid, and the header may list several signatures (the sender's rotation).
+/// The timestamp must be within `tolerance` of now, so a captured request cannot be replayed later.
 ///
 /// ```swift
-/// let verifier = StandardWebhooksVerifier(secrets: ["whsec_…"])
-/// try verifier.verify(id: id, timestamp: ts, signatureHeader: header, body: body, now: Date())
+/// let verifier = StandardWebhooksVerifier(secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])
+/// let signature = verifier.sign(id: "msg_1", timestamp: "1614265330", body: body)  // "v1,…"
+/// try verifier.verify(id: "msg_1", timestamp: "1614265330", signatureHeader: signature, body: body, now: Date())
 /// ```
 public struct StandardWebhooksVerifier: Sendable {
-    let keys: [SymmetricKey]
-    let tolerance: Duration
+    private let keys: [SymmetricKey]
+    public let tolerance: Duration
 
+    /// Secrets are `whsec_<base64 key>`; one without the prefix is taken as base64 if it decodes and
+    /// as its UTF-8 bytes otherwise. Surrounding whitespace (a newline from an env file) is ignored,
+    /// and empty secrets are dropped, because an empty HMAC key would let anyone sign.
     public init(secrets: [String], tolerance: Duration = .seconds(300)) {
-        keys = secrets.map { secret in
-            let encoded = secret.hasPrefix("whsec_") ? String(secret.dropFirst("whsec_".count)) : secret
-            return SymmetricKey(data: Data(base64Encoded: encoded) ?? Data(secret.utf8))
-        }
+        keys = secrets.compactMap(Self.keyBytes(fromSecret:)).map { SymmetricKey(data: $0) }
         self.tolerance = tolerance
     }
 
-    public func verify(id: String, timestamp: String, signatureHeader: String, body: Data, now: Date) throws(WebhookSignatureError) {
-        guard let seconds = Int64(timestamp) else { throw .malformedTimestamp }
-        let age = now.timeIntervalSince1970 - Double(seconds)
-        let limit = Double(tolerance.components.seconds)
-        guard age <= limit else { throw .tooOld }
-        guard age >= -limit else { throw .inTheFuture }
-        let content = Data("\(id).\(timestamp).".utf8) + body
-        let signatures = signatureHeader.split(separator: " ").compactMap { entry -> Data? in
-            let parts = entry.split(separator: ",", maxSplits: 1)
-            guard parts.count == 2, parts[0] == "v1" else { return nil }
-            return Data(base64Encoded: String(parts[1]))
+    /// Checks the three Standard Webhooks headers of a request against its body.
+    public func verify(headers: [String: String], body: Data, now: Date) throws(WebhookSignatureError) {
+        func header(_ name: String) throws(WebhookSignatureError) -> String {
+            guard let value = headers[name], !value.isEmpty else { throw .missingHeader(name) }
+            return value
         }
-        guard !signatures.isEmpty else { throw .noSignature }
-        for key in keys {
-            for signature in signatures where HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: content, using: key) {
+        try verify(
+            id: try header(StandardWebhooks.idHeader), timestamp: try header(StandardWebhooks.timestampHeader),
+            signatureHeader: try header(StandardWebhooks.signatureHeader), body: body, now: now)
+    }
+
+    public func verify(id: String, timestamp: String, signatureHeader: String, body: Data, now: Date) throws(WebhookSignatureError) {
+        guard !keys.isEmpty else { throw .noSecretConfigured }
+        guard !timestamp.isEmpty, timestamp.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+              let seconds = Int64(timestamp)
+        else { throw .malformedTimestamp }
+        let age = now.timeIntervalSince1970 - Double(seconds)
+        let limit = Double(tolerance.components.seconds) + Double(tolerance.components.attoseconds) / 1e18
+        guard age <= limit else { throw .timestampTooOld(tolerance: tolerance) }
+        guard age >= -limit else { throw .timestampInTheFuture(tolerance: tolerance) }
+
+        let version1Signatures = signatureHeader.split(separator: " ").compactMap { entry -> Substring? in
+            let parts = entry.split(separator: ",", maxSplits: 1)
+            return parts.count == 2 && parts[0] == "v1" ? parts[1] : nil
+        }
+        guard !version1Signatures.isEmpty else { throw .noVersion1Signature }
+        let content = Self.signedContent(id: id, timestamp: timestamp, body: body)
+        for encoded in version1Signatures {
+            guard let signature = Data(base64Encoded: String(encoded)) else { continue }
+            // isValidAuthenticationCode compares in constant time, so timing tells nothing about the key.
+            for key in keys where HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: content, using: key) {
                 return
             }
         }
@@ -73,24 +126,64 @@ public struct StandardWebhooksVerifier: Sendable {
     }
 
     /// `v1,<base64>` for the content, with the first secret: what a sender puts in `webhook-signature`.
+    /// Needs at least one usable secret (see `hasSecrets`): a request signed with no key must never leave.
     public func sign(id: String, timestamp: String, body: Data) -> String {
-        let content = Data("\(id).\(timestamp).".utf8) + body
-        let code = HMAC<SHA256>.authenticationCode(for: content, using: keys[0])
+        precondition(!keys.isEmpty, "StandardWebhooksVerifier.sign needs at least one non-empty secret")
+        let code = HMAC<SHA256>.authenticationCode(for: Self.signedContent(id: id, timestamp: timestamp, body: body), using: keys[0])
         return "v1," + Data(code).base64EncodedString()
+    }
+
+    /// Whether any usable secret was given; without one, every verification fails.
+    public var hasSecrets: Bool { !keys.isEmpty }
+
+    private static func signedContent(id: String, timestamp: String, body: Data) -> Data {
+        Data("\(id).\(timestamp).".utf8) + body
+    }
+
+    static func keyBytes(fromSecret secret: String) -> Data? {
+        let trimmed = secret.trimmingCharacters(in: .whitespacesAndNewlines)
+        let prefix = "whsec_"
+        let key: Data
+        if trimmed.hasPrefix(prefix) {
+            // A whsec_ secret is base64 by definition; Foundation insists on `=` padding that is often
+            // lost in copying, so it is restored. If it still does not decode, its bytes are the key.
+            let encoded = String(trimmed.dropFirst(prefix.count))
+            let padding = (4 - encoded.count % 4) % 4
+            key = Data(base64Encoded: encoded + String(repeating: "=", count: padding)) ?? Data(encoded.utf8)
+        } else {
+            key = Data(base64Encoded: trimmed) ?? Data(trimmed.utf8)
+        }
+        return key.isEmpty ? nil : key
     }
 }
 
-/// Why a Standard Webhooks signature was refused. Never includes a secret.
-public enum WebhookSignatureError: Error, Sendable, Equatable, CustomStringConvertible {
-    case malformedTimestamp, tooOld, inTheFuture, noSignature, noMatchingSignature
+/// Why a Standard Webhooks signature was refused; descriptions name the header at fault and never a secret.
+public enum WebhookSignatureError: Error, Sendable, Hashable, CustomStringConvertible {
+    case missingHeader(String)
+    case malformedTimestamp
+    case timestampTooOld(tolerance: Duration)
+    case timestampInTheFuture(tolerance: Duration)
+    case noVersion1Signature
+    case noMatchingSignature
+    case noSecretConfigured
 
     public var description: String {
         switch self {
-        case .malformedTimestamp: "webhook-timestamp is not Unix seconds"
-        case .tooOld: "webhook-timestamp is more than 5 minutes old (a replay, or a clock far off)"
-        case .inTheFuture: "webhook-timestamp is more than 5 minutes in the future"
-        case .noSignature: "webhook-signature has no v1 signature"
-        case .noMatchingSignature: "no v1 signature matches the body and a configured secret"
+        case .missingHeader(let name): "the \(name) header is missing"
+        case .malformedTimestamp: "webhook-timestamp is not a whole number of Unix seconds"
+        case .timestampTooOld(let tolerance):
+            "webhook-timestamp is more than \(Self.describe(tolerance)) old (a replayed request, or the sender's clock is behind)"
+        case .timestampInTheFuture(let tolerance):
+            "webhook-timestamp is more than \(Self.describe(tolerance)) in the future (the sender's clock is ahead)"
+        case .noVersion1Signature: "webhook-signature has no v1,<base64> signature"
+        case .noMatchingSignature: "no v1 signature matches the body with any configured secret"
+        case .noSecretConfigured: "no usable signing secret is configured for this source"
         }
+    }
+
+    private static func describe(_ duration: Duration) -> String {
+        let seconds = duration.components.seconds
+        if seconds % 60 == 0 { return seconds == 60 ? "1 minute" : "\(seconds / 60) minutes" }
+        return seconds == 1 ? "1 second" : "\(seconds) seconds"
     }
 }

@@ -1,7 +1,15 @@
 public import Foundation
 public import HookSyncCore
 
-/// A webhook request as every provider's parser sees it, independent of the HTTP server.
+/// A webhook request as every provider's parser sees it, independent of the HTTP server that received it.
+///
+/// ```swift
+/// let request = WebhookRequest(
+///     method: "POST", path: "/hooks/erp/customer", urlType: "customer",
+///     query: ["newnumber": "33", "oldnumber": "33"], rawQuery: "newnumber=33&oldnumber=33",
+///     headers: ["content-type": "text/plain"], body: Data(), receivedAt: Date())
+/// let envelopes = try EconomicWebhookParser().parse(request, source: "erp")
+/// ```
 public struct WebhookRequest: Sendable, Hashable {
     public var method: String
     public var path: String
@@ -9,6 +17,7 @@ public struct WebhookRequest: Sendable, Hashable {
     public var urlType: String?
     /// Decoded query parameters; the first value wins when a name repeats.
     public var query: [String: String]
+    /// The query string as it arrived (without the `?`), still percent-encoded.
     public var rawQuery: String
     /// Header names lowercased.
     public var headers: [String: String]
@@ -29,14 +38,24 @@ public struct WebhookRequest: Sendable, Hashable {
         self.receivedAt = receivedAt
     }
 
-    /// The request as it is kept in the event log and the quarantine: secrets removed (the `token`
-    /// query parameter, `Authorization` and `Cookie` headers), everything else as it came.
+    /// The request as it is kept in the event log and the quarantine: everything as it came, except
+    /// the credentials a sender may present (the `token` query parameter, the `Authorization`,
+    /// `Proxy-Authorization` and `Cookie` headers), because both stores are readable by operators.
     public func rawRequest() -> RawRequest {
         let keptQuery = rawQuery.split(separator: "&", omittingEmptySubsequences: true)
-            .filter { !$0.hasPrefix("token=") && $0 != "token" }
+            .filter { !Self.isCredentialParameter($0) }
             .joined(separator: "&")
-        let keptHeaders = headers.filter { !["authorization", "cookie"].contains($0.key) }
+        let keptHeaders = headers.filter { !Self.credentialHeaders.contains($0.key.lowercased()) }
         return RawRequest(method: method, path: path, query: keptQuery, headers: keptHeaders, body: body)
+    }
+
+    private static let credentialHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie"]
+
+    /// Compares the decoded name, so `%74oken=` or `TOKEN=` cannot smuggle a secret into storage.
+    private static func isCredentialParameter(_ parameter: Substring) -> Bool {
+        let encodedName = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        let name = String(encodedName).replacingOccurrences(of: "+", with: " ")
+        return (name.removingPercentEncoding ?? name).lowercased() == "token"
     }
 
     /// The body as a JSON object, or a rejection that says what is wrong with it.
@@ -46,15 +65,27 @@ public struct WebhookRequest: Sendable, Hashable {
         do {
             parsed = try JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed])
         } catch {
-            throw WebhookRejection("\(provider): the body is not JSON")
+            throw WebhookRejection("\(provider): the body is not JSON: \(bodyPreview)")
         }
-        guard let object = parsed as? [String: Any] else { throw WebhookRejection("\(provider): the body is JSON but not an object") }
+        guard let object = parsed as? [String: Any] else {
+            throw WebhookRejection("\(provider): the body is JSON but \(JSONField.describe(parsed)), not an object")
+        }
         return object
+    }
+
+    /// The start of the body, quoted, so a quarantine reason shows what actually arrived.
+    var bodyPreview: String {
+        let limit = 60
+        guard let text = String(data: body, encoding: .utf8) else { return "\(body.count) bytes that are not UTF-8" }
+        let preview = text.count > limit ? String(text.prefix(limit)) + "…" : text
+        return String(reflecting: preview)
     }
 }
 
-/// Why a request from an authenticated sender could not be turned into events. Ingest keeps such a
-/// request in the quarantine with this reason, so the reason must tell a person what to fix.
+/// Why a request from an authenticated sender could not be turned into events.
+///
+/// Ingest keeps such a request in the quarantine with this reason and still answers 200, so the
+/// reason must tell a person what to fix, e.g. `economic: both newnumber and oldnumber are blank`.
 public struct WebhookRejection: Error, Sendable, Hashable, CustomStringConvertible {
     public var reason: String
 
@@ -63,76 +94,4 @@ public struct WebhookRejection: Error, Sendable, Hashable, CustomStringConvertib
     }
 
     public var description: String { reason }
-}
-
-/// Turns one provider's webhook requests into envelopes. One implementation per provider kind.
-public protocol WebhookParser: Sendable {
-    /// The envelopes the request announces (several, for Kladana's JSON API), for the configured `source`.
-    func parse(_ request: WebhookRequest, source: String) throws(WebhookRejection) -> [EventEnvelope]
-}
-
-/// The parser for each provider kind, by the kind names of `hooksync.yaml`.
-public enum WebhookParsers {
-    public static func parser(forKind kind: String) -> (any WebhookParser)? {
-        switch kind {
-        case "precoro": PrecoroWebhookParser()
-        case "economic": EconomicWebhookParser()
-        case "kladana": KladanaWebhookParser()
-        case "softledger": SoftLedgerWebhookParser()
-        case "standard-webhooks": StandardWebhooksParser()
-        default: nil
-        }
-    }
-}
-
-/// Shared reading of loosely typed JSON fields.
-enum JSONField {
-    /// A string, or a whole number given as a JSON number (providers differ on ids).
-    static func identifier(_ value: Any?) -> String? {
-        switch value {
-        case let text as String: text.isEmpty ? nil : text
-        case let number as Int64: String(number)
-        case let number as Double where number == number.rounded() && abs(number) < 9e15: String(Int64(number))
-        default: nil
-        }
-    }
-
-    static func integer(_ value: Any?) -> Int? {
-        switch value {
-        case let number as Int: number
-        case let text as String: Int(text)
-        default: nil
-        }
-    }
-
-    /// ISO 8601 with or without fractional seconds.
-    static func isoDate(_ value: Any?) -> Date? {
-        guard let text = value as? String else { return nil }
-        return (try? Date(text, strategy: .iso8601)) ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-    }
-
-    /// `LedgerAccount` → `ledger_account`; `invoice` stays; spaces, dots and dashes become `_`.
-    static func snakeCase(_ text: String) -> String {
-        var result = ""
-        var previousWasLowerOrDigit = false
-        for character in text {
-            if character == " " || character == "-" || character == "_" || character == "." {
-                if !result.hasSuffix("_") && !result.isEmpty { result.append("_") }
-                previousWasLowerOrDigit = false
-            } else if character.isUppercase {
-                if previousWasLowerOrDigit { result.append("_") }
-                result += character.lowercased()
-                previousWasLowerOrDigit = false
-            } else {
-                result.append(character)
-                previousWasLowerOrDigit = character.isLowercase || character.isNumber
-            }
-        }
-        return result
-    }
-
-    /// Whether a type name is safe to put in a URL path and a label: `^[a-z][a-z0-9_]*$`.
-    static func isTypeName(_ text: String) -> Bool {
-        text.range(of: "^[a-z][a-z0-9_]*$", options: .regularExpression) != nil
-    }
 }
