@@ -1,5 +1,6 @@
 import Foundation
 public import Prometheus
+import Synchronization
 
 /// The ingest listener's Prometheus metrics, served at `GET /metrics`.
 ///
@@ -12,6 +13,14 @@ public final class IngestMetrics: Sendable {
     let oldestWaiting: Gauge
     let commits: Counter
     let requestsPerCommit: ValueHistogram
+    /// The per-request metrics, made once per label set: asking the registry builds names and label
+    /// keys on every call, which showed in the ingest profile.
+    private let requestMetrics = Mutex<[RequestLabels: (counter: Counter, latency: DurationHistogram)]>([:])
+
+    struct RequestLabels: Hashable {
+        var source: String
+        var outcome: String
+    }
 
     static let latencyBuckets: [Duration] = [1, 2, 5, 10, 25, 50, 100, 250, 1000].map { .milliseconds($0) }
 
@@ -36,15 +45,21 @@ public final class IngestMetrics: Sendable {
 
     /// Counts one request by source and outcome (accepted, duplicate, quarantined, unauthorized, …).
     func request(source: String, outcome: String, duration: Duration) {
-        let label = knownSources.contains(source) ? source : "unknown"
-        registry.makeCounter(
-            descriptor: Self.name("ingest", "requests", unit: "total", help: "Webhook requests by source and outcome"),
-            labels: [("source", label), ("outcome", outcome)]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: Self.name("ingest", "duration", unit: "seconds", help: "Time from request to answer, including the durable commit"),
-            labels: [("source", label)], buckets: Self.latencyBuckets
-        ).record(duration)
+        let labels = RequestLabels(source: knownSources.contains(source) ? source : "unknown", outcome: outcome)
+        let metrics = requestMetrics.withLock { cache in
+            if let made = cache[labels] { return made }
+            let made = (
+                counter: registry.makeCounter(
+                    descriptor: Self.name("ingest", "requests", unit: "total", help: "Webhook requests by source and outcome"),
+                    labels: [("source", labels.source), ("outcome", labels.outcome)]),
+                latency: registry.makeDurationHistogram(
+                    descriptor: Self.name("ingest", "duration", unit: "seconds", help: "Time from request to answer, including the durable commit"),
+                    labels: [("source", labels.source)], buckets: Self.latencyBuckets))
+            cache[labels] = made
+            return made
+        }
+        metrics.counter.increment()
+        metrics.latency.record(duration)
     }
 
     /// `hooksync_<subsystem>_<name>_<unit>`.
