@@ -1,7 +1,7 @@
 import Foundation
 import HookSyncCore
 
-/// JSON text for the two shapes the queue stores on ingest's path: a raw request and a string map.
+/// JSON text for the two shapes the queue stores: a raw request and a string map.
 ///
 /// Written by hand because `JSONEncoder` was the largest single cost of a webhook request in
 /// scripts/bench-ingest (about 9% of the server's CPU). Reading stays with `JSONDecoder`: it is off

@@ -99,15 +99,6 @@ extension Date {
     }
 }
 
-extension Encodable {
-    /// Compact JSON with sorted keys, so equal values store as equal text.
-    func jsonText() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
-}
-
 extension Optional {
     /// The value, or a `corrupt` error naming what was missing: for values the schema guarantees.
     func orThrow(_ what: String) throws -> Wrapped {
@@ -118,8 +109,8 @@ extension Optional {
 
 extension Dictionary where Key == String, Value == String {
     /// JSON text, or NULL for an empty dictionary (most events have no extras).
-    func jsonTextOrNil() throws -> String? {
-        isEmpty ? nil : try jsonText()
+    func jsonTextOrNil() -> String? {
+        isEmpty ? nil : JSONText.encode(self)
     }
 
     init(jsonText: String?) throws {

@@ -108,7 +108,7 @@ extension SQLiteQueueStore {
     }
 
     public func quarantine(_ delivery: QuarantinedDelivery) async throws -> Int64 {
-        let raw = try delivery.raw.jsonText()
+        let raw = JSONText.encode(delivery.raw)
         return try await pool.write { db in
             try db.execute(sql: "INSERT INTO quarantine (source, reason, received_at, raw_request) VALUES (?, ?, ?, ?)",
                            arguments: [delivery.source, delivery.reason, delivery.receivedAt.millisecondsSince1970, raw])

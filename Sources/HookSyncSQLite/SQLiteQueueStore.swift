@@ -135,14 +135,14 @@ public final class SQLiteQueueStore: QueueStore {
                 try db.cachedStatement(sql: Statements.mergeIntoPendingItem).execute(arguments: [
                     "id": itemID, "actions": actions.description, "eventCount": eventCount + group.eventIDs.count,
                     "firstEventAt": pending["first_event_at"], "lastEventAt": max(lastEventAt, group.lastEventAt),
-                    "extras": try extras.jsonTextOrNil(), "attempts": pending["attempts"], "runAt": pending["run_at"],
+                    "extras": extras.jsonTextOrNil(), "attempts": pending["attempts"], "runAt": pending["run_at"],
                     "error": pending["last_error"],
                 ])
             } else {
                 itemID = try Int64.fetchOne(db.cachedStatement(sql: Statements.insertPendingItem), arguments: [
                     "entity": entity, "actions": group.actions.description, "eventCount": group.eventIDs.count,
                     "firstEventAt": group.firstEventAt, "lastEventAt": group.lastEventAt,
-                    "extras": try group.extras.jsonTextOrNil(), "now": nowMS,
+                    "extras": group.extras.jsonTextOrNil(), "now": nowMS,
                 ]).orThrow("new work item id")
             }
             try link.execute(arguments: [itemID, "[" + group.eventIDs.map(String.init).joined(separator: ",") + "]"])
@@ -274,7 +274,7 @@ public final class SQLiteQueueStore: QueueStore {
             "eventCount": sibling.eventCount + item.eventCount,
             "firstEventAt": min(item.firstEventAt, sibling.firstEventAt).millisecondsSince1970,
             "lastEventAt": max(item.lastEventAt, sibling.lastEventAt).millisecondsSince1970,
-            "extras": try item.extras.merging(sibling.extras) { _, newer in newer }.jsonTextOrNil(),
+            "extras": item.extras.merging(sibling.extras) { _, newer in newer }.jsonTextOrNil(),
             "attempts": max(sibling.attempts, attempts),
             "runAt": max(sibling.runAt, runAt).millisecondsSince1970,
             "error": error ?? item.lastError,

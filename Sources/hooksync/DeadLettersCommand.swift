@@ -41,22 +41,15 @@ struct DeadLettersCommand: AsyncParsableCommand {
             abstract: "Put dead letters back in the queue with their attempts reset.",
             usage: "hooksync dead-letters retry <id>\nhooksync dead-letters retry --all [--source <source>]")
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "The work item's id.") var id: Int64?
-        @Flag(help: "Retry every dead letter (of --source, if given).") var all = false
-        @Option(help: "With --all: only this source.") var source: String?
-
-        func validate() throws {
-            guard (id == nil) == all else { throw ValidationError("give either a work item id or --all") }
-            guard source == nil || all else { throw ValidationError("--source goes with --all") }
-        }
+        @OptionGroup var selection: SelectionOptions
 
         func run() async throws {
             let store = try options.loadWorkspace().openStore()
-            if let id {
+            if let id = selection.id {
                 guard try await store.retryDeadLetter(id: id) else { throw CommandFailure("work item #\(id) is not a dead letter") }
                 print("work item #\(id) is back in the queue")
             } else {
-                print("\(try await store.retryAllDeadLetters(source: source)) dead letters are back in the queue")
+                print("\(try await store.retryAllDeadLetters(source: selection.source)) dead letters are back in the queue")
             }
         }
     }

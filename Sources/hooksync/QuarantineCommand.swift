@@ -53,16 +53,10 @@ struct QuarantineCommand: AsyncParsableCommand {
             abstract: "Parse quarantined requests again; enqueue and remove those that now parse.",
             usage: "hooksync quarantine replay <id>\nhooksync quarantine replay --all [--source <source>]")
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "The entry's id.") var id: Int64?
-        @Flag(help: "Replay every entry (of --source, if given).") var all = false
-        @Option(help: "With --all: only this source.") var source: String?
-
-        func validate() throws {
-            guard (id == nil) == all else { throw ValidationError("give either an entry id or --all") }
-            guard source == nil || all else { throw ValidationError("--source goes with --all") }
-        }
+        @OptionGroup var selection: SelectionOptions
 
         func run() async throws {
+            let id = selection.id
             let workspace = try options.loadWorkspace()
             let store = try workspace.openStore()
             let entries: [StoredQuarantinedDelivery]
@@ -70,7 +64,7 @@ struct QuarantineCommand: AsyncParsableCommand {
                 guard let entry = try await store.quarantinedDelivery(id: id) else { throw CommandFailure("no quarantined request #\(id)") }
                 entries = [entry]
             } else {
-                entries = try await store.quarantinedDeliveries(source: source, limit: Int.max)
+                entries = try await store.quarantinedDeliveries(source: selection.source, limit: Int.max)
             }
             var replayed = 0
             for entry in entries {

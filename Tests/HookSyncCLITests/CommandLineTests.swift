@@ -104,7 +104,7 @@ struct CommandLineTests {
         let show = try await run(["dead-letters", "show", "42", "--config", config])
         #expect(show.status != 0 && show.standardError.contains("no work item #42"))
         let retry = try await run(["dead-letters", "retry", "--config", config])
-        #expect(retry.status != 0 && retry.standardError.contains("give either a work item id or --all"))
+        #expect(retry.status != 0 && retry.standardError.contains("give either an id or --all"))
         let drop = try await run(["dead-letters", "drop", "7", "--config", config])
         #expect(drop.status != 0 && drop.standardError.contains("#7 is not a dead letter"))
     }
