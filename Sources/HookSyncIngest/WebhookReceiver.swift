@@ -5,6 +5,7 @@ import HookSyncProviders
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Handles `/hooks/{source}[/{type}]`: authenticate, parse into envelopes, commit, and only then
 /// answer 200.
@@ -65,7 +66,7 @@ struct WebhookReceiver: Sendable {
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: maxBodyBytes)
-        } catch {
+        } catch is NIOTooManyBytesError {
             outcome = "too_large"
             throw JSONError(.contentTooLarge, "request body is larger than \(maxBodyBytes) bytes (ingest.max_body_bytes)")
         }

@@ -87,9 +87,9 @@ extension SQLiteQueueStore {
     /// Gives a dead item its attempts back as pending work, folded into the entity's pending item
     /// if it has one, else as a fresh item.
     static func revive(_ db: Database, deadItem id: Int64, now: Date) throws -> Bool {
-        guard let entity = try Int64.fetchOne(db.cachedStatement(sql: "SELECT entity FROM work_item WHERE id = ? AND state = 'dead'"), arguments: [id])
+        guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM work_item WHERE id = ? AND state = 'dead'"), arguments: [id]) == true
         else { return false }
-        if try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM work_item WHERE entity = ? AND state = 'pending'"), arguments: [entity]) != nil {
+        if try Int64.fetchOne(db.cachedStatement(sql: Statements.pendingSiblingOf), arguments: [id]) != nil {
             try returnToPending(db, id: id, runAt: now, countAttempt: false, resetAttempts: true, error: nil, now: now)
         } else {
             let ms = now.millisecondsSince1970

@@ -254,10 +254,9 @@ public final class SQLiteQueueStore: QueueStore {
         _ db: Database, id: Int64, runAt: Date, countAttempt: Bool, resetAttempts: Bool = false,
         error: String?, now: Date
     ) throws {
-        guard let item = try item(db, id: id), let entity = try Int64.fetchOne(db.cachedStatement(sql: "SELECT entity FROM work_item WHERE id = ?"), arguments: [id])
-        else { return }
+        guard let item = try item(db, id: id) else { return }
         let attempts = resetAttempts ? 0 : item.attempts + (countAttempt ? 1 : 0)
-        guard let siblingID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM work_item WHERE entity = ? AND state = 'pending'"), arguments: [entity]),
+        guard let siblingID = try Int64.fetchOne(db.cachedStatement(sql: Statements.pendingSiblingOf), arguments: [id]),
               let sibling = try Self.item(db, id: siblingID)
         else {
             try db.cachedStatement(sql: Statements.backToPending).execute(arguments: [

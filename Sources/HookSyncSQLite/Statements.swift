@@ -33,6 +33,12 @@ enum Statements {
 
     static let pendingItemOfEntity = "SELECT * FROM work_item WHERE entity = ? AND state = 'pending'"
 
+    /// The pending item of the same entity as item `?`, if there is one.
+    static let pendingSiblingOf = """
+        SELECT id FROM work_item
+        WHERE entity = (SELECT entity FROM work_item WHERE id = ?) AND state = 'pending'
+        """
+
     static let insertPendingItem = """
         INSERT INTO work_item (entity, state, actions, event_count, first_event_at, last_event_at, extras, run_at, created_at)
         VALUES (:entity, 'pending', :actions, :eventCount, :firstEventAt, :lastEventAt, :extras, :now, :now)

@@ -2,6 +2,7 @@ import ArgumentParser
 import HookSyncApp
 import HookSyncConfig
 import HookSyncSQLite
+
 struct DeadLettersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dead-letters",

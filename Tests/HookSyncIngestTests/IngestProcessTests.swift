@@ -79,6 +79,22 @@ struct IngestProcessTests {
         }
     }
 
+    /// Loads the server, sends it `signal` after `delay`, keeps sending for `grace` more, then stops.
+    func load(
+        senders: Int, signalling ingest: ChildProcess, _ signal: Int32, after delay: Duration, thenSendFor grace: Duration = .zero
+    ) async throws -> [Int] {
+        let stopped = ManagedFlag()
+        let signaller = Task {
+            try await Task.sleep(for: delay)
+            ingest.kill(signal)
+            try await Task.sleep(for: grace)
+            stopped.set()
+        }
+        let acknowledged = await load(senders: senders, until: { stopped.isSet })
+        try await signaller.value
+        return acknowledged
+    }
+
     func storedEntityIDs() throws -> Set<Int> {
         let queue = try DatabaseQueue(path: folder.appending(path: "queue.sqlite").path)
         defer { try? queue.close() }
@@ -88,14 +104,7 @@ struct IngestProcessTests {
     @Test func everyAcknowledgedRequestSurvivesKillNine() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let ingest = try await startIngest()
-        let stopped = ManagedFlag()
-        let killer = Task {
-            try await Task.sleep(for: .milliseconds(800))
-            ingest.kill(SIGKILL)
-            stopped.set()
-        }
-        let acknowledged = await load(senders: 8, until: { stopped.isSet })
-        try await killer.value
+        let acknowledged = try await load(senders: 8, signalling: ingest, SIGKILL, after: .milliseconds(800))
         _ = try await ingest.wait(timeout: .seconds(10))
         #expect(acknowledged.count > 50, "the load reached the server before the kill")
 
@@ -113,15 +122,7 @@ struct IngestProcessTests {
     @Test func sigtermFinishesInFlightRequestsAndExitsZero() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let ingest = try await startIngest()
-        let stopped = ManagedFlag()
-        let terminator = Task {
-            try await Task.sleep(for: .milliseconds(500))
-            ingest.kill(SIGTERM)
-            try await Task.sleep(for: .milliseconds(300))
-            stopped.set()
-        }
-        let acknowledged = await load(senders: 4, until: { stopped.isSet })
-        try await terminator.value
+        let acknowledged = try await load(senders: 4, signalling: ingest, SIGTERM, after: .milliseconds(500), thenSendFor: .milliseconds(300))
         let result = try await ingest.wait(timeout: .seconds(15))
         #expect(result.status == 0, "exit status \(result.status): \(result.standardError)")
         #expect(Set(acknowledged).isSubset(of: try storedEntityIDs()))
