@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "hooksync", targets: ["hooksync"]),
+        .executable(name: "hooksync-sim", targets: ["hooksync-sim"]),
         .library(name: "HookSyncCore", targets: ["HookSyncCore"]),
         .library(name: "HookSyncSQLite", targets: ["HookSyncSQLite"]),
     ],
@@ -27,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
         // The domain: envelopes, queue semantics as a protocol, retry policy. No I/O, no dependencies.
@@ -47,10 +50,55 @@ let package = Package(
             plugins: ["EmbedMigrationsPlugin"]
         ),
 
-        // Each provider's wire formats (one file per provider): webhooks in, and later its API client.
+        // Each provider's wire formats: its webhooks in, and its API (fetch, listings, rate-limit signals) out.
         .target(
             name: "HookSyncProviders",
-            dependencies: ["HookSyncCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "HookSyncCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The worker: claim, fetch through the provider's API, write to the sink; backoff, rate limits, circuits.
+        .target(
+            name: "HookSyncWorker",
+            dependencies: [
+                "HookSyncCore", "HookSyncConfig", "HookSyncProviders", "HookSyncSQLite",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // A faithful fake of the four providers' APIs (and their webhooks), for tests, benchmarks and the demo.
+        .target(
+            name: "HookSyncSimulator",
+            dependencies: [
+                "HookSyncCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "hooksync-sim",
+            dependencies: [
+                "HookSyncSimulator", "HookSyncCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -81,7 +129,7 @@ let package = Package(
         .executableTarget(
             name: "hooksync",
             dependencies: [
-                "HookSyncCore", "HookSyncConfig", "HookSyncSQLite", "HookSyncApp", "HookSyncIngest",
+                "HookSyncCore", "HookSyncConfig", "HookSyncSQLite", "HookSyncApp", "HookSyncIngest", "HookSyncWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -144,6 +192,27 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HookSyncSimulatorTests",
+            dependencies: [
+                "HookSyncSimulator", "HookSyncCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HookSyncWorkerTests",
+            dependencies: [
+                "HookSyncWorker", "HookSyncCore", "HookSyncConfig", "HookSyncSQLite", "HookSyncProviders",
+                "HookSyncSimulator", "HookSyncTestSupport", "hooksync", "hooksync-sim",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -21,17 +21,31 @@ public enum StatusReport {
             lines.append("")
             let width = max(6, status.sources.map(\.name.count).max() ?? 0)
             lines.append("source".padding(toLength: width, withPad: " ", startingAt: 0)
-                + "  received  pending  in-flight  dead  last delivery")
+                + "  received  pending  in-flight  dead  circuit  next retry  last delivery")
             for source in status.sources {
                 let last = source.lastDeliveryAt.map { "\(ISO8601DateFormatter().string(from: $0)) (\(age(status.generatedAt.timeIntervalSince($0))) ago)" } ?? "never"
                 lines.append(source.name.padding(toLength: width, withPad: " ", startingAt: 0)
                     + "  " + pad(source.received, 8) + "  " + pad(source.work.pending, 7)
-                    + "  " + pad(source.work.inFlight, 9) + "  " + pad(source.work.dead, 4) + "  " + last)
+                    + "  " + pad(source.work.inFlight, 9) + "  " + pad(source.work.dead, 4)
+                    + "  " + source.circuit.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
+                    + "  " + (source.nextRetryAt.map { relative($0, from: status.generatedAt) } ?? "-").padding(toLength: 10, withPad: " ", startingAt: 0)
+                    + "  " + last)
+            }
+            for source in status.sources where source.circuit != .closed {
+                lines.append("  \(source.name): circuit \(source.circuit.rawValue)"
+                    + (source.circuitRetryAt.map { ", next probe \(relative($0, from: status.generatedAt))" } ?? "")
+                    + (source.circuitReason.map { ": \($0)" } ?? ""))
             }
         }
         lines.append("")
         lines.append("schema \(status.schemaVersion), as of \(ISO8601DateFormatter().string(from: status.generatedAt))")
         return lines.joined(separator: "\n")
+    }
+
+    /// `in 42s`, or `now` for a time already past.
+    static func relative(_ date: Date, from now: Date) -> String {
+        let seconds = date.timeIntervalSince(now)
+        return seconds <= 0 ? "now" : "in \(age(seconds))"
     }
 
     static func pad(_ number: Int, _ width: Int) -> String {

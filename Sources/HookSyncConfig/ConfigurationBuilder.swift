@@ -81,6 +81,7 @@ struct ConfigurationBuilder {
         }
 
         var api: [String: ConfigValue] = [:]
+        var limits = SourceLimits()
         if let kind {
             let apiReader = reader.mapping("api")
             if apiReader == nil { reader.problems.add(reader.keyPath("api"), "is required: the worker fetches entities through it") }
@@ -91,11 +92,7 @@ struct ConfigurationBuilder {
                     api[key.name] = .text(text)
                 }
             }
-            for timeout in ["connect_timeout", "read_timeout"] {
-                if let text = api[timeout]?.value, HumanDuration.parse(text) == nil {
-                    reader.problems.add("\(reader.keyPath("api")).\(timeout)", "\"\(text)\" is not a duration (e.g. 5s)")
-                }
-            }
+            limits = SourceLimits(api: api) { key, message in reader.problems.add("\(reader.keyPath("api")).\(key)", message) }
             apiReader?.rejectUnknownKeys()
         }
 
@@ -111,7 +108,7 @@ struct ConfigurationBuilder {
         guard let name, let kind else { return nil }
         return SourceConfiguration(
             name: name, kind: kind, webhookToken: webhookToken, signingSecrets: signingSecrets,
-            allowCIDRs: allowCIDRs, api: api, reconcile: reconcile)
+            allowCIDRs: allowCIDRs, api: api, limits: limits, reconcile: reconcile)
     }
 
     func sink(_ reader: MappingReader) -> SinkConfiguration? {

@@ -1,3 +1,4 @@
+import Foundation
 public import HookSyncCore
 
 /// Everything `hooksync.yaml` says, validated and with defaults filled in.
@@ -86,7 +87,87 @@ public struct SourceConfiguration: Sendable, Hashable {
     public var allowCIDRs: [String]
     /// The provider's API, as `api:` gives it: `base_url` and the kind's credentials.
     public var api: [String: ConfigValue]
+    /// How hard the worker may use that API, read from the same `api:` section.
+    public var limits: SourceLimits
     public var reconcile: ReconcileOptions
+
+    public init(
+        name: String, kind: ProviderKind, webhookToken: Secret? = nil, signingSecrets: [Secret] = [], allowCIDRs: [String] = [],
+        api: [String: ConfigValue] = [:], limits: SourceLimits = SourceLimits(), reconcile: ReconcileOptions = ReconcileOptions()
+    ) {
+        self.name = name
+        self.kind = kind
+        self.webhookToken = webhookToken
+        self.signingSecrets = signingSecrets
+        self.allowCIDRs = allowCIDRs
+        self.api = api
+        self.limits = limits
+        self.reconcile = reconcile
+    }
+}
+
+/// A source's API budget and failure handling: `rate_limit`, `burst`, `max_parallel`, timeouts and the
+/// circuit breaker, with each provider kind's documented limits as defaults.
+public struct SourceLimits: Sendable, Hashable {
+    public var rate = RateLimit(requests: 10, per: .seconds(1))
+    /// Requests that may go out at once after a quiet spell (the token bucket's size).
+    public var burst = 20
+    public var maxParallel = 8
+    /// Consecutive failed fetches (5xx, timeouts) that open the source's circuit.
+    public var circuitFailures = 5
+    /// How long an open circuit waits before a probe; doubled after each failed probe, up to 10 minutes.
+    public var circuitCooldown: Duration = .seconds(30)
+    public var connectTimeout: Duration = .seconds(5)
+    public var readTimeout: Duration = .seconds(30)
+
+    public init() {}
+
+    /// Reads the limits from an `api:` section; `problem(key, message)` hears about each bad value.
+    init(api: [String: ConfigValue], problem: (String, String) -> Void) {
+        func text(_ key: String) -> String? { api[key]?.value }
+        func duration(_ key: String, _ keyPath: WritableKeyPath<SourceLimits, Duration>) {
+            guard let value = text(key) else { return }
+            if let parsed = HumanDuration.parse(value), parsed > .zero { self[keyPath: keyPath] = parsed }
+            else { problem(key, "\"\(value)\" is not a duration (e.g. 5s)") }
+        }
+        func count(_ key: String, _ keyPath: WritableKeyPath<SourceLimits, Int>) {
+            guard let value = text(key) else { return }
+            if let parsed = Int(value), parsed >= 1 { self[keyPath: keyPath] = parsed }
+            else { problem(key, "\"\(value)\" is not a whole number of at least 1") }
+        }
+        duration("connect_timeout", \.connectTimeout)
+        duration("read_timeout", \.readTimeout)
+        duration("circuit_cooldown", \.circuitCooldown)
+        count("burst", \.burst)
+        count("max_parallel", \.maxParallel)
+        count("circuit_failures", \.circuitFailures)
+        if let value = text("rate_limit") {
+            if let parsed = RateLimit(parsing: value) { rate = parsed }
+            else { problem("rate_limit", "\"\(value)\" is not a rate such as 45/3s or 50000/1d (requests / duration)") }
+        }
+    }
+}
+
+/// `requests` per `per`, e.g. 45 per 3 seconds, written `45/3s`.
+public struct RateLimit: Sendable, Hashable, CustomStringConvertible {
+    public var requests: Int
+    public var per: Duration
+
+    public init(requests: Int, per: Duration) {
+        self.requests = requests
+        self.per = per
+    }
+
+    public init?(parsing text: String) {
+        let parts = text.split(separator: "/", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2, let requests = Int(parts[0]), requests >= 1,
+              let per = HumanDuration.parse(parts[1]), per > .zero
+        else { return nil }
+        self.init(requests: requests, per: per)
+    }
+
+    public var perSecond: Double { Double(requests) / per.timeInterval }
+    public var description: String { "\(requests)/\(HumanDuration.format(per))" }
 }
 
 public struct ReconcileOptions: Sendable, Hashable {

@@ -90,20 +90,38 @@ public struct SourceStatus: Sendable, Hashable, Codable {
     public var duplicates: Int
     public var lastDeliveryAt: Date?
     public var work: WorkCounts
+    /// The source's circuit as a worker last recorded it; `closed` when no worker has said otherwise.
+    public var circuit: CircuitState
+    /// Why the circuit is open; `nil` when closed.
+    public var circuitReason: String?
+    /// When an open circuit lets its next probe through.
+    public var circuitRetryAt: Date?
+    /// The earliest time a pending item that has failed before will be tried again.
+    public var nextRetryAt: Date?
 
-    public init(name: String, accepted: Int, duplicates: Int, lastDeliveryAt: Date?, work: WorkCounts) {
+    public init(
+        name: String, accepted: Int, duplicates: Int, lastDeliveryAt: Date?, work: WorkCounts,
+        health: SourceHealth? = nil, nextRetryAt: Date? = nil
+    ) {
         self.name = name
         self.received = accepted + duplicates
         self.accepted = accepted
         self.duplicates = duplicates
         self.lastDeliveryAt = lastDeliveryAt
         self.work = work
+        self.circuit = health?.circuit ?? .closed
+        self.circuitReason = health?.reason
+        self.circuitRetryAt = health?.retryAt
+        self.nextRetryAt = nextRetryAt
     }
 
     enum CodingKeys: String, CodingKey {
         case name, received, accepted, duplicates
         case lastDeliveryAt = "last_delivery_at"
-        case work
+        case work, circuit
+        case circuitReason = "circuit_reason"
+        case circuitRetryAt = "circuit_retry_at"
+        case nextRetryAt = "next_retry_at"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -114,5 +132,9 @@ public struct SourceStatus: Sendable, Hashable, Codable {
         try container.encode(duplicates, forKey: .duplicates)
         try container.encode(lastDeliveryAt, forKey: .lastDeliveryAt)
         try container.encode(work, forKey: .work)
+        try container.encode(circuit, forKey: .circuit)
+        try container.encode(circuitReason, forKey: .circuitReason)
+        try container.encode(circuitRetryAt, forKey: .circuitRetryAt)
+        try container.encode(nextRetryAt, forKey: .nextRetryAt)
     }
 }

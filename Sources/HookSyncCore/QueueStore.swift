@@ -48,6 +48,9 @@ public protocol WorkQueue: Sendable {
 
     /// Pushes the leases' expiry to now + `duration`. Returns the renewed leases; a missing one was lost.
     func extend(_ leases: [Lease], by duration: Duration) async throws -> [Lease]
+
+    /// Records a source's circuit state, for `status` in other processes.
+    func recordSourceHealth(_ health: SourceHealth) async throws
 }
 
 /// What people and monitoring ask of the queue: counts, dead letters, the trail from a work item back

@@ -24,7 +24,8 @@ struct WebhookReceiver: Sendable {
     }
 
     let endpoints: [String: Endpoint]
-    let committer: GroupCommitter
+    /// Concurrent requests share one transaction; each element is one request's envelopes.
+    let committer: GroupCommit<[EventEnvelope]>
     let store: any QueueStore
     let metrics: IngestMetrics
     let clock: any WallClock
@@ -40,7 +41,10 @@ struct WebhookReceiver: Sendable {
             endpoints[source.name] = Endpoint(source: source, authenticator: WebhookAuthenticator(source: source), parser: parser)
         }
         self.endpoints = endpoints
-        self.committer = GroupCommitter(queue: store) { requests in metrics.recordCommit(requests: requests) }
+        self.committer = GroupCommit { requests in
+            _ = try await store.enqueue(requests.flatMap { $0 })
+            metrics.recordCommit(requests: requests.count)
+        }
         self.store = store
         self.metrics = metrics
         self.clock = clock
@@ -92,7 +96,7 @@ struct WebhookReceiver: Sendable {
         }
 
         do {
-            try await committer.commit(envelopes)
+            try await committer.submit([envelopes])
         } catch {
             outcome = "store_failed"
             logger.error("could not store webhook", metadata: ["source": "\(sourceName)", "error": "\(error)"])

@@ -21,42 +21,14 @@ public enum Kladana {
 
     /// Reads Kladana's `yyyy-MM-dd HH:mm:ss` with optional fractional seconds (`.SSS`) as Moscow time;
     /// `nil` for anything else, including impossible dates such as February 30.
-    ///
-    /// Parsed by hand rather than with a `DateFormatter`, which is costly to build per request and
-    /// lenient in ways that turn typos into wrong times.
     public static func parseMoscowTime(_ text: String) -> Date? {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 19 else { return nil }
-        func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for byte in bytes[range] {
-                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
-                value = value * 10 + Int(byte - UInt8(ascii: "0"))
-            }
-            return value
-        }
-        guard bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: " "),
-              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
-              let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19)
-        else { return nil }
-        var fraction = 0.0
-        if bytes.count > 19 {
-            guard bytes[19] == UInt8(ascii: "."), bytes.count > 20, bytes.count <= 29, let digits = number(20..<bytes.count) else { return nil }
-            fraction = Double(digits) / pow(10, Double(bytes.count - 20))
-        }
-        let components = DateComponents(
-            calendar: moscowCalendar, timeZone: timeZone, year: year, month: month, day: day,
-            hour: hour, minute: minute, second: second)
-        guard components.isValidDate, let date = components.date else { return nil }
-        return date.addingTimeInterval(fraction)
+        LocalTimestamp.parse(text, in: timeZone, separators: [UInt8(ascii: " ")])
     }
 
-    private static let moscowCalendar: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        return calendar
-    }()
+    /// Writes a time as Kladana's filters expect it: `yyyy-MM-dd HH:mm:ss` in Moscow time.
+    public static func formatMoscowTime(_ date: Date) -> String {
+        LocalTimestamp.format(date, in: timeZone, separator: " ")
+    }
 }
 
 /// Parses Kladana's two webhook forms into envelopes.

@@ -23,16 +23,29 @@ extension SQLiteQueueStore {
             for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM source_counter")) {
                 counters[row["source"]] = (row["accepted"], row["duplicates"], row["last_delivery_at"])
             }
+            var nextRetry: [String: Int64] = [:]
+            for row in try Row.fetchAll(db.cachedStatement(sql: Statements.nextRetryBySource)) {
+                nextRetry[row["source"]] = row["next_retry"]
+            }
+            var health: [String: SourceHealth] = [:]
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM source_health")) {
+                let source: String = row["source"]
+                health[source] = SourceHealth(
+                    source: source, circuit: CircuitState(rawValue: row["circuit"]) ?? .closed, reason: row["reason"],
+                    changedAt: Date(millisecondsSince1970: row["changed_at"]),
+                    retryAt: (row["retry_at"] as Int64?).map(Date.init(millisecondsSince1970:)))
+            }
             let quarantined = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM quarantine")) ?? 0
             let schemaVersion = try SQLiteSchema.migrator.appliedMigrations(db).last ?? "none"
 
-            let names = Set(bySource.keys).union(counters.keys).sorted()
+            let names = Set(bySource.keys).union(counters.keys).union(health.keys).sorted()
             let sources = names.map { name in
                 let counter = counters[name]
                 return SourceStatus(
                     name: name, accepted: counter?.accepted ?? 0, duplicates: counter?.duplicates ?? 0,
                     lastDeliveryAt: counter?.last.map(Date.init(millisecondsSince1970:)),
-                    work: bySource[name] ?? WorkCounts())
+                    work: bySource[name] ?? WorkCounts(), health: health[name],
+                    nextRetryAt: nextRetry[name].map(Date.init(millisecondsSince1970:)))
             }
             return QueueStatus(
                 generatedAt: now, schemaVersion: schemaVersion,
@@ -44,6 +57,14 @@ extension SQLiteQueueStore {
                     max(0, now.timeIntervalSince(Date(millisecondsSince1970: $0)))
                 },
                 sources: sources)
+        }
+    }
+
+    /// Every work item of one entity, oldest first (finished ones only while retained).
+    public func workItems(for key: EntityKey) async throws -> [WorkItem] {
+        try await pool.read { db in
+            let ids = try Int64.fetchAll(db.cachedStatement(sql: Statements.itemsOfEntity), arguments: [key.source, key.type, key.id])
+            return try Self.items(db, ids: ids)
         }
     }
 

@@ -243,6 +243,15 @@ public final class SQLiteQueueStore: QueueStore {
         }
     }
 
+    public func recordSourceHealth(_ health: SourceHealth) async throws {
+        try await pool.write { db in
+            try db.cachedStatement(sql: Statements.recordSourceHealth).execute(arguments: [
+                health.source, health.circuit.rawValue, health.reason, health.changedAt.millisecondsSince1970,
+                health.retryAt?.millisecondsSince1970,
+            ])
+        }
+    }
+
     static func holds(_ db: Database, _ lease: Lease) throws -> Bool {
         try Bool.fetchOne(db.cachedStatement(sql: Statements.holdsLease), arguments: [lease.itemID, lease.token]) ?? false
     }

@@ -142,6 +142,26 @@ enum Statements {
         GROUP BY entity.source, work_item.state
         """
 
+    static let itemsOfEntity = """
+        SELECT work_item.id FROM work_item JOIN entity ON entity.id = work_item.entity
+        WHERE entity.source = ? AND entity.entity_type = ? AND entity.entity_id = ?
+        ORDER BY work_item.id
+        """
+
+    /// Per source: when the first pending item that already failed is due again.
+    static let nextRetryBySource = """
+        SELECT entity.source, min(work_item.run_at) AS next_retry
+        FROM work_item JOIN entity ON entity.id = work_item.entity
+        WHERE work_item.state = 'pending' AND work_item.attempts > 0
+        GROUP BY entity.source
+        """
+
+    static let recordSourceHealth = """
+        INSERT INTO source_health (source, circuit, reason, changed_at, retry_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (source) DO UPDATE SET
+            circuit = excluded.circuit, reason = excluded.reason, changed_at = excluded.changed_at, retry_at = excluded.retry_at
+        """
+
     /// Events not folded yet, per source, with the oldest one's arrival.
     static let unfoldedBySource = """
         SELECT source, count(*) AS count, min(received_at) AS oldest

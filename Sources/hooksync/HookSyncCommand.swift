@@ -13,8 +13,8 @@ struct HookSyncCommand: AsyncParsableCommand {
             Start with `hooksync config check`, then `hooksync migrate`.
             """,
         subcommands: [
-            MigrateCommand.self, ConfigCommand.self, IngestCommand.self, StatusCommand.self, DeadLettersCommand.self,
-            QuarantineCommand.self, PruneCommand.self,
+            MigrateCommand.self, ConfigCommand.self, IngestCommand.self, WorkerCommand.self, StatusCommand.self,
+            DeadLettersCommand.self, QuarantineCommand.self, MirrorCommand.self, PruneCommand.self,
         ]
     )
 }

@@ -1,0 +1,73 @@
+public import AsyncHTTPClient
+import Foundation
+import HookSyncCore
+import NIOCore
+import NIOHTTP1
+import NIOHTTPCompression
+
+/// Sends provider requests with AsyncHTTPClient: one client per source, so each source's timeouts
+/// and connection pool are its own. Call `shutdown()` when done.
+///
+/// ```swift
+/// let transport = AsyncHTTPTransport(connectTimeout: .seconds(5), readTimeout: .seconds(30))
+/// let response = try await transport.send(APIRequest(url: "https://api.example.com/x/1"))
+/// ```
+public final class AsyncHTTPTransport: HTTPTransport {
+    public let client: HTTPClient
+    let readTimeout: Duration
+    /// The most body bytes read from one answer; a larger one is a provider fault, not an entity.
+    let maxBodyBytes: Int
+
+    public init(connectTimeout: Duration, readTimeout: Duration, maxConnections: Int = 64, maxBodyBytes: Int = 16 << 20) {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = HTTPClient.Configuration.Timeout(
+            connect: .nanoseconds(Int64(connectTimeout.timeInterval * 1e9)), read: .nanoseconds(Int64(readTimeout.timeInterval * 1e9)))
+        configuration.decompression = .enabled(limit: .ratio(100))
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = maxConnections
+        configuration.redirectConfiguration = .disallow
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.readTimeout = readTimeout
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    public func send(_ request: APIRequest) async throws -> APIResponse {
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = HTTPMethod(rawValue: request.method)
+        for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
+        if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
+        do {
+            // The deadline bounds the whole exchange; the read timeout alone resets on every byte.
+            let response = try await client.execute(outgoing, timeout: .nanoseconds(Int64(readTimeout.timeInterval * 1e9)))
+            let body = try await response.body.collect(upTo: maxBodyBytes)
+            var headers: [String: String] = [:]
+            for header in response.headers { headers[header.name.lowercased()] = header.value }
+            return APIResponse(status: Int(response.status.code), headers: headers, body: Data(body.readableBytesView))
+        } catch let error as ProviderAPIError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw ProviderAPIError.transient("\(Self.host(request.url)): \(Self.describe(error))")
+        }
+    }
+
+    public func shutdown() async throws {
+        try await client.shutdown()
+    }
+
+    static func host(_ url: String) -> String {
+        URL(string: url)?.host ?? url
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout: return "timed out"
+            case .connectTimeout: return "connect timed out"
+            case .cancelled: return "cancelled"
+            default: return "\(error)"
+            }
+        }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import HookSyncCore
+
+/// Kladana's JSON API 1.2: bearer token; `Accept-Encoding: gzip` is mandatory (it answers 415 without).
+///
+/// A 429 says how long to wait in `X-Lognex-Retry-After`, in milliseconds. Times are Moscow time.
+///
+/// ```yaml
+/// api: { base_url: "https://api.kladana.com/api/remap/1.2", token: "${KLADANA_API_TOKEN}" }
+/// ```
+struct KladanaAPI: ProviderAPI {
+    let baseURL: String
+    let headers: [String: String]
+    let transport: any HTTPTransport
+
+    init(settings: APISettings, transport: any HTTPTransport) throws {
+        baseURL = try settings.baseURL()
+        headers = ["Authorization": "Bearer \(try settings.required("token"))", "Accept-Encoding": "gzip", "Accept": "application/json"]
+        self.transport = transport
+    }
+
+    func fetch(_ key: EntityKey, extras: [String: String]) async throws -> FetchResult {
+        let url = "\(baseURL)/entity/\(URLPath.segment(key.type))/\(URLPath.segment(key.id))"
+        let response = try await transport.send(APIRequest(url: url, headers: headers))
+        return try APIResponseRules.fetchResult(response, provider: "kladana", retryAfter: Self.retryAfter) { object in
+            (object["updated"] as? String).flatMap(Kladana.parseMoscowTime)
+        }
+    }
+
+    static func retryAfter(_ response: APIResponse) -> Duration? {
+        if let milliseconds = response.headers["x-lognex-retry-after"].flatMap({ Int64($0.trimmingCharacters(in: .whitespaces)) }) {
+            return .milliseconds(max(0, milliseconds))
+        }
+        return APIResponseRules.retryAfterHeader(response, now: Date())
+    }
+}

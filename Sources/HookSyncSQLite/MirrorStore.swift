@@ -1,0 +1,141 @@
+public import Foundation
+import GRDB
+public import HookSyncCore
+
+/// The mirror sink: the latest copy of each entity per (source, type, id), in its own SQLite file.
+///
+/// Writes never regress: a live copy replaces the stored one only if its remote modification time is
+/// not older (and, over a tombstone, strictly newer, so a stale fetch cannot resurrect a deleted
+/// entity). Concurrent writers share transactions (`GroupCommit`), so a worker's many fetches cost a
+/// few fsyncs, not one each. A separate file means the mirror's writer never waits for the queue's.
+///
+/// ```swift
+/// let mirror = try MirrorStore.open(path: "./data/mirror.sqlite")
+/// try await mirror.write([SyncRecord(key: key, change: .deleted, syncedAt: Date())])
+/// for row in try await mirror.rows(source: "economic", type: nil) { print(row.key) }
+/// ```
+public final class MirrorStore: Sink {
+    let pool: DatabasePool
+    private let batches: GroupCommit<SyncRecord>
+
+    init(pool: DatabasePool) {
+        self.pool = pool
+        self.batches = GroupCommit(maxBatch: 1_024) { [pool] records in
+            try await pool.write { db in try Self.apply(records, in: db) }
+        }
+    }
+
+    /// Opens the mirror file, creating it and applying its migrations (`migrations/mirror/`) as needed:
+    /// the mirror is derived data that only hooksync writes, so there is no separate migrate step.
+    public static func open(path: String, options: SQLiteOptions = SQLiteOptions()) throws -> MirrorStore {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let pool = try DatabasePool(path: path, configuration: SQLiteSchema.configuration(options))
+        try migrator.migrate(pool)
+        return MirrorStore(pool: pool)
+    }
+
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        for migration in embeddedMirrorMigrations {
+            let sql = migration.sql
+            migrator.registerMigration(migration.identifier) { db in try db.execute(sql: sql) }
+        }
+        return migrator
+    }()
+
+    public func close() throws {
+        try pool.close()
+    }
+
+    public func write(_ records: [SyncRecord]) async throws {
+        guard !records.isEmpty else { return }
+        try await batches.submit(records)
+    }
+
+    static func apply(_ records: [SyncRecord], in db: Database) throws {
+        let live = try db.cachedStatement(sql: MirrorStatements.upsertLive)
+        let tombstone = try db.cachedStatement(sql: MirrorStatements.tombstone)
+        for record in records {
+            let key: [(any DatabaseValueConvertible)?] = [record.key.source, record.key.type, record.key.id]
+            switch record.change {
+            case .live(let json, let modified):
+                try live.execute(arguments: StatementArguments(key + [
+                    String(decoding: json, as: UTF8.self), modified?.millisecondsSince1970, record.syncedAt.millisecondsSince1970,
+                ]))
+            case .deleted:
+                try tombstone.execute(arguments: StatementArguments(key + [record.syncedAt.millisecondsSince1970]))
+            }
+        }
+    }
+
+    /// One stored copy.
+    public func row(_ key: EntityKey) async throws -> MirrorRow? {
+        try await pool.read { db in
+            try Row.fetchOne(db.cachedStatement(sql: MirrorStatements.one), arguments: [key.source, key.type, key.id]).map(MirrorRow.init(row:))
+        }
+    }
+
+    /// Every stored copy, optionally of one source and type, in (source, type, id) order, handed to
+    /// `body` one at a time so an export of millions of rows runs in constant memory.
+    public func forEachRow(source: String?, type: String?, _ body: (MirrorRow) throws -> Void) throws {
+        try pool.read { db in
+            let rows = try Row.fetchCursor(db, sql: MirrorStatements.all, arguments: ["source": source, "type": type])
+            while let row = try rows.next() { try body(MirrorRow(row: row)) }
+        }
+    }
+
+    public func rows(source: String?, type: String?) async throws -> [MirrorRow] {
+        var rows: [MirrorRow] = []
+        try forEachRow(source: source, type: type) { rows.append($0) }
+        return rows
+    }
+}
+
+/// One entity as the mirror holds it.
+public struct MirrorRow: Sendable, Hashable {
+    public var key: EntityKey
+    /// The JSON object; `nil` once deleted.
+    public var data: Data?
+    public var remoteModifiedAt: Date?
+    public var syncedAt: Date
+    public var deleted: Bool
+
+    init(row: Row) {
+        key = EntityKey(source: row["source"], type: row["entity_type"], id: row["entity_id"])
+        data = (row["data"] as String?).map { Data($0.utf8) }
+        remoteModifiedAt = (row["remote_modified_at"] as Int64?).map(Date.init(millisecondsSince1970:))
+        syncedAt = Date(millisecondsSince1970: row["synced_at"])
+        deleted = row["deleted"] as Bool
+    }
+}
+
+/// The mirror's SQL. The WHERE of each upsert is the no-regression rule.
+enum MirrorStatements {
+    static let upsertLive = """
+        INSERT INTO mirror_entity (source, entity_type, entity_id, data, remote_modified_at, synced_at, deleted)
+        VALUES (?, ?, ?, ?, ?, ?, 0)
+        ON CONFLICT (source, entity_type, entity_id) DO UPDATE SET
+            data = excluded.data, remote_modified_at = excluded.remote_modified_at,
+            synced_at = excluded.synced_at, deleted = 0
+        WHERE mirror_entity.remote_modified_at IS NULL OR excluded.remote_modified_at IS NULL
+           OR excluded.remote_modified_at > mirror_entity.remote_modified_at
+           OR (excluded.remote_modified_at = mirror_entity.remote_modified_at AND mirror_entity.deleted = 0)
+        """
+
+    /// Keeps the last live copy's modification time, so only a strictly newer copy can bring it back.
+    static let tombstone = """
+        INSERT INTO mirror_entity (source, entity_type, entity_id, data, remote_modified_at, synced_at, deleted)
+        VALUES (?, ?, ?, NULL, NULL, ?, 1)
+        ON CONFLICT (source, entity_type, entity_id) DO UPDATE SET
+            data = NULL, synced_at = excluded.synced_at, deleted = 1
+        """
+
+    static let one = "SELECT * FROM mirror_entity WHERE source = ? AND entity_type = ? AND entity_id = ?"
+
+    static let all = """
+        SELECT * FROM mirror_entity
+        WHERE (:source IS NULL OR source = :source) AND (:type IS NULL OR entity_type = :type)
+        ORDER BY source, entity_type, entity_id
+        """
+}

@@ -1,0 +1,103 @@
+import AsyncHTTPClient
+import Foundation
+import HookSyncCore
+import HookSyncProviders
+import NIOCore
+import NIOHTTP1
+
+/// Delivers each synced entity to a downstream HTTP endpoint as a Standard Webhooks message, signed
+/// with `sink.secret`, so the receiver can verify it with any Standard Webhooks library.
+///
+/// The body is `{"type": "entity.synced" | "entity.deleted", "timestamp": …, "data": <EntityDocument>}`;
+/// `webhook-id` is stable for one version of one entity, so a redelivery after a crash is recognisable.
+/// A 2xx is success; anything else throws, and the worker retries with backoff.
+///
+/// ```swift
+/// let sink = HTTPSink(url: "https://example.com/hooksync", secret: "whsec_…", transport: transport)
+/// ```
+struct HTTPSink: Sink {
+    let url: String
+    let signer: StandardWebhooksVerifier
+    let transport: any HTTPTransport
+
+    init(url: String, secret: String, transport: any HTTPTransport) {
+        self.url = url
+        self.signer = StandardWebhooksVerifier(secrets: [secret])
+        self.transport = transport
+    }
+
+    func write(_ records: [SyncRecord]) async throws {
+        for record in records { try await deliver(record) }
+    }
+
+    private func deliver(_ record: SyncRecord) async throws {
+        let document = EntityDocument(record)
+        let message: [String: Any] = [
+            "type": record.isDeleted ? "entity.deleted" : "entity.synced",
+            "timestamp": EntityDocument.timestamp(record.syncedAt),
+            "data": document.object(),
+        ]
+        let body = try JSONSerialization.data(withJSONObject: message, options: [.sortedKeys, .withoutEscapingSlashes])
+        let version = document.remoteModifiedAt.map { String(Int64($0.timeIntervalSince1970 * 1000)) } ?? (record.isDeleted ? "deleted" : "unversioned")
+        let id = "sync_\(record.key.source)_\(record.key.type)_\(record.key.id)_\(version)"
+        let timestamp = String(Int64(Date().timeIntervalSince1970))
+        let response = try await transport.send(APIRequest(method: "POST", url: url, headers: [
+            "Content-Type": "application/json", "webhook-id": id, "webhook-timestamp": timestamp,
+            "webhook-signature": signer.sign(id: id, timestamp: timestamp, body: body),
+        ], body: body))
+        guard (200..<300).contains(response.status) else {
+            throw SinkError("downstream \(url) answered \(response.status): \(response.bodyText)")
+        }
+    }
+}
+
+/// Hands each synced entity to a command: `sh -c <command>` with the entity's JSON line on standard
+/// input. Exit status 0 is success; anything else throws, and the worker retries with backoff.
+///
+/// ```yaml
+/// sink: { kind: exec, command: "jq -c . >> /var/lib/hooksync/entities.jsonl" }
+/// ```
+struct ExecSink: Sink {
+    let command: String
+    /// A command that runs longer is killed and counted as a failure.
+    let timeout: Duration
+
+    func write(_ records: [SyncRecord]) async throws {
+        for record in records { try await run(input: EntityDocument(record).jsonLine() + "\n") }
+    }
+
+    private func run(input: String) async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let stdin = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        let exited = AsyncStream<Int32>.makeStream()
+        process.terminationHandler = { process in
+            exited.continuation.yield(process.terminationStatus)
+            exited.continuation.finish()
+        }
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try? stdin.fileHandleForWriting.close()
+        let timer = Task {
+            try await Task.sleep(for: timeout)
+            process.terminate()
+        }
+        var status: Int32 = -1
+        for await code in exited.stream { status = code }
+        timer.cancel()
+        guard status == 0 else {
+            let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile().prefix(500), as: UTF8.self)
+            throw SinkError("sink command exited with status \(status)" + (message.isEmpty ? "" : ": \(message)"))
+        }
+    }
+}
+
+/// A sink refused a record; the message says who and why.
+struct SinkError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,1 @@
+print("hooksync-sim: not yet")

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import HookSyncApp
+import HookSyncConfig
+import HookSyncCore
+import HookSyncSQLite
+
+struct MirrorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mirror",
+        abstract: "Read the local mirror of synced entities (sink kind: mirror).",
+        subcommands: [Export.self],
+        defaultSubcommand: Export.self)
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the mirror as JSON lines, in (source, type, id) order.",
+            discussion: """
+                One line per entity: {"source", "type", "id", "deleted", "remote_modified_at", "synced_at", "data"}; \
+                a deleted entity has "deleted": true and "data": null. Times are ISO 8601 UTC.
+                """)
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "Only this source.") var source: String?
+        @Option(help: "Only this entity type.") var type: String?
+
+        func run() async throws {
+            let workspace = try options.loadWorkspace()
+            guard case .mirror(let path) = workspace.config.sink else {
+                throw CommandFailure("the sink is not the mirror (sink.kind in \(options.configPath)); there is nothing to export")
+            }
+            let mirror = try MirrorStore.open(path: path, options: workspace.sqliteOptions)
+            var output = StandardOutput()
+            try mirror.forEachRow(source: source, type: type) { row in
+                let document = EntityDocument(
+                    key: row.key, deleted: row.deleted, remoteModifiedAt: row.remoteModifiedAt, syncedAt: row.syncedAt, data: row.data)
+                output.write(document.jsonLine() + "\n")
+            }
+            output.flush()
+            try mirror.close()
+        }
+    }
+}
+
+/// Standard output with a buffer: an export of a million lines should not be a million write calls.
+struct StandardOutput {
+    private var buffer: [UInt8] = []
+
+    mutating func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        FileHandle.standardOutput.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
