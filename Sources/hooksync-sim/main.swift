@@ -1,1 +1,0 @@
-print("hooksync-sim: not yet")
