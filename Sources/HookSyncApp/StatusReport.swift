@@ -37,6 +37,18 @@ public enum StatusReport {
                     + (source.circuitReason.map { ": \($0)" } ?? ""))
             }
         }
+        if !status.reconcile.passes.isEmpty || status.reconcile.waitingResyncs > 0 {
+            lines.append("")
+            lines.append("reconcile passes (running first, then the latest)" + (status.reconcile.waitingResyncs > 0
+                ? "; \(status.reconcile.waitingResyncs) resync request(s) waiting for the next run" : ""))
+            for pass in status.reconcile.passes {
+                let when = pass.finishedAt.map { "finished \(age(status.generatedAt.timeIntervalSince($0))) ago" }
+                    ?? "started \(age(status.generatedAt.timeIntervalSince(pass.startedAt))) ago"
+                lines.append("  #\(pass.id) \(pass.plan.source)/\(pass.plan.type) \(pass.plan.mode.rawValue) \(pass.state), \(when):"
+                    + " \(pass.counts.pages) pages, \(pass.counts.listed) listed, \(pass.counts.changed) changed, \(pass.counts.deleted) deleted"
+                    + (pass.error.map { " — \($0)" } ?? ""))
+            }
+        }
         lines.append("")
         lines.append("schema \(status.schemaVersion), as of \(ISO8601DateFormatter().string(from: status.generatedAt))")
         return lines.joined(separator: "\n")

@@ -3,7 +3,7 @@ public import Foundation
 /// The document behind `hooksync status --json` (and later `GET /admin/status`).
 ///
 /// Its JSON keys are a stable contract, documented in `docs/status.md`: add keys, never rename them.
-public struct QueueStatus: Sendable, Hashable, Codable {
+public struct QueueStatus: Sendable, Hashable, Encodable {
     public var generatedAt: Date
     /// The last migration applied to the database.
     public var schemaVersion: String
@@ -16,10 +16,11 @@ public struct QueueStatus: Sendable, Hashable, Codable {
     /// Age of the oldest event still waiting for a worker (queued or pending), in seconds; `nil` when none is.
     public var oldestPendingAgeSeconds: Double?
     public var sources: [SourceStatus]
+    public var reconcile: ReconcileActivity
 
     public init(
         generatedAt: Date, schemaVersion: String, accepted: Int, duplicates: Int, work: WorkCounts,
-        quarantined: Int, oldestPendingAgeSeconds: Double?, sources: [SourceStatus]
+        quarantined: Int, oldestPendingAgeSeconds: Double?, sources: [SourceStatus], reconcile: ReconcileActivity = ReconcileActivity()
     ) {
         self.generatedAt = generatedAt
         self.schemaVersion = schemaVersion
@@ -30,6 +31,7 @@ public struct QueueStatus: Sendable, Hashable, Codable {
         self.quarantined = quarantined
         self.oldestPendingAgeSeconds = oldestPendingAgeSeconds
         self.sources = sources
+        self.reconcile = reconcile
     }
 
     enum CodingKeys: String, CodingKey {
@@ -37,7 +39,7 @@ public struct QueueStatus: Sendable, Hashable, Codable {
         case schemaVersion = "schema_version"
         case received, accepted, duplicates, work, quarantined
         case oldestPendingAgeSeconds = "oldest_pending_age_seconds"
-        case sources
+        case sources, reconcile
     }
 
     // Written out so that absent values appear as `null`: a documented document keeps every key.
@@ -52,6 +54,7 @@ public struct QueueStatus: Sendable, Hashable, Codable {
         try container.encode(quarantined, forKey: .quarantined)
         try container.encode(oldestPendingAgeSeconds, forKey: .oldestPendingAgeSeconds)
         try container.encode(sources, forKey: .sources)
+        try container.encode(reconcile, forKey: .reconcile)
     }
 }
 

@@ -81,7 +81,7 @@ public protocol QueueInspector: Sendable {
 }
 
 /// A storage backend: SQLite today, PostgreSQL beside it later.
-public typealias QueueStore = WorkQueue & QueueInspector
+public typealias QueueStore = WorkQueue & QueueInspector & ReconcileStore
 
 /// What one `enqueue` call did.
 public struct EnqueueReceipt: Sendable, Hashable {

@@ -1,3 +1,4 @@
+import Foundation
 public import HookSyncConfig
 public import HookSyncCore
 public import Hummingbird
@@ -31,7 +32,7 @@ public struct IngestApplication {
             logger: logger)
         admin = config.admin.token.map { token in
             Application(
-                router: Self.adminRouter(token: token, store: store),
+                router: Self.adminRouter(token: token, store: store, config: config, clock: clock),
                 configuration: .init(address: .hostname(config.admin.listen.host, port: config.admin.listen.port), serverName: "hooksync-admin"),
                 logger: logger)
         }
@@ -67,13 +68,22 @@ public struct IngestApplication {
         return router
     }
 
-    static func adminRouter(token: Secret, store: any QueueStore) -> Router<IngestRequestContext> {
+    static func adminRouter(token: Secret, store: any QueueStore, config: HookSyncConfiguration, clock: any WallClock) -> Router<IngestRequestContext> {
         let router = Router(context: IngestRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: BearerTokenMiddleware(token: token))
         router.get("/admin/status") { _, _ in
             let document = try StatusReport.json(try await store.status())
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: document)))
+        }
+        // Recorded, not run here: the listener stays thin, and the pass runs under the reconcile
+        // lock in whichever process takes the request (the worker within seconds, or the next
+        // `hooksync reconcile`).
+        router.post("/admin/resync") { request, context in
+            let body = try await request.body.collect(upTo: 64 * 1024)
+            let resync = try ResyncRequestBody.validated(Data(body.readableBytesView), config: config)
+            let id = try await store.requestResync(resync, now: clock.now)
+            return JSONBody.response(["status": "accepted", "request_id": id], status: .accepted)
         }
         return router
     }

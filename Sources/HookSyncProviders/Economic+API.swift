@@ -25,12 +25,14 @@ extension EconomicWebhookParser {
 /// api: { app_secret_token: "${ECONOMIC_APP_SECRET}", agreement_grant_token: "${ECONOMIC_GRANT}" }
 /// ```
 struct EconomicAPI: ProviderAPI {
+    let source: String
     let baseURL: String
     let headers: [String: String]
     let transport: any HTTPTransport
     let now: @Sendable () -> Date
 
     init(settings: APISettings, transport: any HTTPTransport, now: @escaping @Sendable () -> Date) throws {
+        source = settings.source
         baseURL = try settings.baseURL()
         headers = [
             "X-AppSecretToken": try settings.required("app_secret_token"),
@@ -47,6 +49,24 @@ struct EconomicAPI: ProviderAPI {
         return try APIResponseRules.fetchResult(response, provider: "economic", retryAfter: { APIResponseRules.retryAfterHeader($0, now: now()) }) { object in
             (object["lastUpdated"] as? String).flatMap(ISOTimestamp.parse)
         }
+    }
+
+    /// e-conomic pages with `skippages` and `pagesize` (at most 1000); times are UTC.
+    var listingPaging: ListingPaging { .offset(maxPageSize: 1_000) }
+
+    func list(_ query: ListingQuery) async throws -> ListingPage {
+        let collection = EconomicWebhookParser.collection(for: query.type)
+        let url = ListingWire.url("\(baseURL)/\(collection.path)", [
+            ("filter", query.since.map { "lastUpdated$gte:\(ISOTimestamp.format($0))" }), ("sort", "lastUpdated"),
+            ("pagesize", String(min(query.pageSize, 1_000))), ("skippages", String(query.page)),
+        ])
+        let response = try await transport.send(APIRequest(url: url, headers: headers))
+        let object = try ListingWire.object(response, provider: "economic", retryAfter: { APIResponseRules.retryAfterHeader($0, now: now()) })
+        let rows = try ListingWire.rows(object["collection"], source: source, type: query.type, provider: "economic", idField: collection.numberField) { row in
+            (row["lastUpdated"] as? String).flatMap(ISOTimestamp.parse)
+        }
+        let pagination = object["pagination"] as? [String: Any]
+        return ListingPage(rows: rows, hasMore: pagination?["nextPage"] is String, total: ListingWire.int(pagination?["results"]))
     }
 
     func supersededKeys(of key: EntityKey, actions: ActionHistory, extras: [String: String]) -> [EntityKey] {

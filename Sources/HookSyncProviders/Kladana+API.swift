@@ -9,11 +9,13 @@ import HookSyncCore
 /// api: { base_url: "https://api.kladana.com/api/remap/1.2", token: "${KLADANA_API_TOKEN}" }
 /// ```
 struct KladanaAPI: ProviderAPI {
+    let source: String
     let baseURL: String
     let headers: [String: String]
     let transport: any HTTPTransport
 
     init(settings: APISettings, transport: any HTTPTransport) throws {
+        source = settings.source
         baseURL = try settings.baseURL()
         headers = ["Authorization": "Bearer \(try settings.required("token"))", "Accept-Encoding": "gzip", "Accept": "application/json"]
         self.transport = transport
@@ -25,6 +27,25 @@ struct KladanaAPI: ProviderAPI {
         return try APIResponseRules.fetchResult(response, provider: "kladana", retryAfter: Self.retryAfter) { object in
             (object["updated"] as? String).flatMap(Kladana.parseMoscowTime)
         }
+    }
+
+    /// Kladana pages with `offset` and `limit` (at most 1000); the filter is in Moscow time. The
+    /// answer's `meta.nextHref` is not followed: the next request is built here, against the configured
+    /// host only.
+    var listingPaging: ListingPaging { .offset(maxPageSize: 1_000) }
+
+    func list(_ query: ListingQuery) async throws -> ListingPage {
+        let limit = min(query.pageSize, 1_000)
+        let url = ListingWire.url("\(baseURL)/entity/\(URLPath.segment(query.type))", [
+            ("filter", query.since.map { "updated>=\(Kladana.formatMoscowTime($0))" }), ("order", "updated,asc"),
+            ("limit", String(limit)), ("offset", String(query.page * limit)),
+        ])
+        let object = try ListingWire.object(try await transport.send(APIRequest(url: url, headers: headers)), provider: "kladana", retryAfter: Self.retryAfter)
+        let rows = try ListingWire.rows(object["rows"], source: source, type: query.type, provider: "kladana", idField: "id") { row in
+            (row["updated"] as? String).flatMap(Kladana.parseMoscowTime)
+        }
+        let meta = object["meta"] as? [String: Any]
+        return ListingPage(rows: rows, hasMore: meta?["nextHref"] is String, total: ListingWire.int(meta?["size"]))
     }
 
     static func retryAfter(_ response: APIResponse) -> Duration? {

@@ -23,6 +23,7 @@ extension Precoro {
 /// api: { base_url: "https://api.precoro.com", email: "ops@example.com", token: "${PRECORO_API_TOKEN}" }
 /// ```
 struct PrecoroAPI: ProviderAPI {
+    let source: String
     let baseURL: String
     let headers: [String: String]
     let zone: TimeZone
@@ -30,6 +31,7 @@ struct PrecoroAPI: ProviderAPI {
     let now: @Sendable () -> Date
 
     init(settings: APISettings, transport: any HTTPTransport, now: @escaping @Sendable () -> Date) throws {
+        source = settings.source
         baseURL = try settings.baseURL()
         headers = ["X-AUTH-TOKEN": try settings.required("token"), "email": try settings.required("email"), "Accept": "application/json"]
         // PROVIDERS.md: the zone of `updateDate` is unverified, so it is a setting (default UTC).
@@ -59,6 +61,29 @@ struct PrecoroAPI: ProviderAPI {
         return try APIResponseRules.fetchResult(response, provider: "precoro", retryAfter: retryAfter) { object in
             (object["updateDate"] as? String).flatMap { LocalTimestamp.parse($0, in: zone) }
         }
+    }
+
+    /// Precoro pages by number (`page`, 1-based) with `per_page` at most 200; `modifiedSince` has no
+    /// zone, so it is written in the configured `time_zone`.
+    var listingPaging: ListingPaging { .offset(maxPageSize: 200) }
+
+    func list(_ query: ListingQuery) async throws -> ListingPage {
+        guard let collection = Precoro.collections[query.type] else {
+            throw ProviderAPIError.rejected("precoro: no API collection known for type \(query.type)")
+        }
+        let perPage = [10, 20, 50, 100, 200].last { $0 <= query.pageSize } ?? 10
+        let url = ListingWire.url("\(baseURL)/\(collection)", [
+            ("modifiedSince", query.since.map { LocalTimestamp.format($0, in: zone, separator: "T") }),
+            ("page", String(query.page + 1)), ("per_page", String(perPage)),
+        ])
+        let object = try ListingWire.object(try await transport.send(APIRequest(url: url, headers: headers)), provider: "precoro", retryAfter: retryAfter)
+        let rows = try ListingWire.rows(object["data"], source: source, type: query.type, provider: "precoro", idField: "id") { row in
+            (row["updateDate"] as? String).flatMap { LocalTimestamp.parse($0, in: zone) }
+        }
+        let pagination = (object["meta"] as? [String: Any])?["pagination"] as? [String: Any]
+        let current = ListingWire.int(pagination?["current_page"]) ?? query.page + 1
+        let pages = ListingWire.int(pagination?["total_pages"]) ?? current
+        return ListingPage(rows: rows, hasMore: current < pages, total: ListingWire.int(pagination?["total"]))
     }
 
     func retryAfter(_ response: APIResponse) -> Duration? {

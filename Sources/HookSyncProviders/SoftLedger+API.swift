@@ -10,12 +10,14 @@ import HookSyncCore
 /// api: { client_id: "…", client_secret: "${SOFTLEDGER_SECRET}", tenant_uuid: "…", audience: "…" }
 /// ```
 struct SoftLedgerAPI: ProviderAPI {
+    let source: String
     let baseURL: String
     let tokens: OAuthTokenCache
     let transport: any HTTPTransport
     let now: @Sendable () -> Date
 
     init(settings: APISettings, transport: any HTTPTransport, now: @escaping @Sendable () -> Date) throws {
+        source = settings.source
         baseURL = try settings.baseURL()
         let body: [String: String] = [
             "grant_type": "client_credentials", "tenantUUID": try settings.required("tenant_uuid"),
@@ -44,6 +46,30 @@ struct SoftLedgerAPI: ProviderAPI {
         return try APIResponseRules.fetchResult(response, provider: "softledger", retryAfter: { APIResponseRules.retryAfterHeader($0, now: now()) }) { object in
             (object["updatedAt"] as? String).flatMap(ISOTimestamp.parse)
         }
+    }
+
+    /// SoftLedger v1 pages with `limit` and `offset`; the `where` filter on `updatedAt` is unverified
+    /// (PROVIDERS.md), so it is the one place to change if the real API differs.
+    var listingPaging: ListingPaging { .offset(maxPageSize: 1_000) }
+
+    func list(_ query: ListingQuery) async throws -> ListingPage {
+        let limit = min(query.pageSize, 1_000)
+        let offset = query.page * limit
+        let url = ListingWire.url("\(baseURL)/\(URLPath.segment(query.type))", [
+            ("where", query.since.map { #"{"updatedAt":{"$gte":"\#(ISOTimestamp.format($0))"}}"# }),
+            ("limit", String(limit)), ("offset", String(offset)),
+        ])
+        var response = try await send(url)
+        if response.status == 401 {
+            await tokens.invalidate()
+            response = try await send(url)
+        }
+        let object = try ListingWire.object(response, provider: "softledger", retryAfter: { APIResponseRules.retryAfterHeader($0, now: now()) })
+        let rows = try ListingWire.rows(object["data"], source: source, type: query.type, provider: "softledger", idField: "_id") { row in
+            (row["updatedAt"] as? String).flatMap(ISOTimestamp.parse)
+        }
+        let total = ListingWire.int(object["totalItems"])
+        return ListingPage(rows: rows, hasMore: total.map { offset + rows.count < $0 } ?? (rows.count == limit), total: total)
     }
 
     private func send(_ url: String) async throws -> APIResponse {

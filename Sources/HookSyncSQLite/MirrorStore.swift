@@ -69,6 +69,45 @@ public final class MirrorStore: Sink {
         }
     }
 
+    /// Reconciliation's write: each listed row newer than the stored copy (or absent, or of unknown
+    /// age) replaces it; every listed row is marked as seen by `pass`. One transaction per page.
+    ///
+    /// `firstListed` leaves out rows this pass had already listed: a pass resumed after a crash
+    /// lists the last committed second again, and its counts must not count those rows twice.
+    public func applyListing(_ rows: [ListedEntity], pass: Int64, syncedAt: Date) async throws -> (firstListed: Int, changed: Int) {
+        try await pool.write { db in
+            let stored = try db.cachedStatement(sql: MirrorStatements.listingState)
+            let live = try db.cachedStatement(sql: MirrorStatements.upsertLive)
+            let mark = try db.cachedStatement(sql: MirrorStatements.markListed)
+            var firstListed = 0, changed = 0
+            for row in rows {
+                let key: [(any DatabaseValueConvertible)?] = [row.key.source, row.key.type, row.key.id]
+                let modified = row.remoteModifiedAt?.millisecondsSince1970
+                let current = try Row.fetchOne(stored, arguments: StatementArguments(key))
+                let storedModified: Int64? = current?["remote_modified_at"]
+                let listedInPass: Int64? = current?["listed_in_pass"]
+                if listedInPass != pass { firstListed += 1 }
+                let isNewer = current == nil || modified == nil || storedModified == nil || modified! > storedModified!
+                if isNewer {
+                    try live.execute(arguments: StatementArguments(key + [String(decoding: row.json, as: UTF8.self), modified, syncedAt.millisecondsSince1970]))
+                    if db.changesCount > 0 { changed += 1 }
+                }
+                try mark.execute(arguments: StatementArguments([pass] + key))
+            }
+            return (firstListed, changed)
+        }
+    }
+
+    /// After a full listing: tombstones the live entities of (source, type) that the pass did not list,
+    /// except those synced since the pass began (created upstream after the listing passed them).
+    public func tombstoneUnlisted(source: String, type: String, pass: Int64, passStartedAt: Date, syncedAt: Date) async throws -> Int {
+        try await pool.write { db in
+            try db.cachedStatement(sql: MirrorStatements.tombstoneUnlisted).execute(
+                arguments: [syncedAt.millisecondsSince1970, source, type, pass, passStartedAt.millisecondsSince1970])
+            return db.changesCount
+        }
+    }
+
     /// One stored copy.
     public func row(_ key: EntityKey) async throws -> MirrorRow? {
         try await pool.read { db in
@@ -129,6 +168,18 @@ enum MirrorStatements {
         VALUES (?, ?, ?, NULL, NULL, ?, 1)
         ON CONFLICT (source, entity_type, entity_id) DO UPDATE SET
             data = NULL, synced_at = excluded.synced_at, deleted = 1
+        """
+
+    static let listingState = "SELECT remote_modified_at, listed_in_pass FROM mirror_entity WHERE source = ? AND entity_type = ? AND entity_id = ?"
+
+    static let markListed = "UPDATE mirror_entity SET listed_in_pass = ? WHERE source = ? AND entity_type = ? AND entity_id = ?"
+
+    /// A full pass's deletions: live entities it did not list, except those synced since it began
+    /// (created upstream after the listing had passed them).
+    static let tombstoneUnlisted = """
+        UPDATE mirror_entity SET deleted = 1, data = NULL, synced_at = ?
+        WHERE source = ? AND entity_type = ? AND deleted = 0
+          AND (listed_in_pass IS NULL OR listed_in_pass != ?) AND synced_at < ?
         """
 
     static let one = "SELECT * FROM mirror_entity WHERE source = ? AND entity_type = ? AND entity_id = ?"

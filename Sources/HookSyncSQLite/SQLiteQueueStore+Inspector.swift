@@ -37,6 +37,8 @@ extension SQLiteQueueStore {
             }
             let quarantined = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM quarantine")) ?? 0
             let schemaVersion = try SQLiteSchema.migrator.appliedMigrations(db).last ?? "none"
+            let passes = try Row.fetchAll(db.cachedStatement(sql: Statements.passesForStatus)).map(Self.pass)
+            let waitingResyncs = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM resync_request WHERE taken_at IS NULL")) ?? 0
 
             let names = Set(bySource.keys).union(counters.keys).union(health.keys).sorted()
             let sources = names.map { name in
@@ -56,7 +58,8 @@ extension SQLiteQueueStore {
                 oldestPendingAgeSeconds: oldestWaiting.map {
                     max(0, now.timeIntervalSince(Date(millisecondsSince1970: $0)))
                 },
-                sources: sources)
+                sources: sources,
+                reconcile: ReconcileActivity(passes: passes, waitingResyncs: waitingResyncs))
         }
     }
 

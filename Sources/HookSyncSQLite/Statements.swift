@@ -156,6 +156,11 @@ enum Statements {
         GROUP BY entity.source
         """
 
+    /// Every running reconcile pass, then the latest finished ones: ten rows in all at most.
+    static let passesForStatus = """
+        SELECT * FROM reconcile_pass ORDER BY state = 'running' DESC, id DESC LIMIT 10
+        """
+
     static let recordSourceHealth = """
         INSERT INTO source_health (source, circuit, reason, changed_at, retry_at) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (source) DO UPDATE SET

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 public import HookSyncConfig
 public import HookSyncCore
-import HookSyncProviders
+public import HookSyncProviders
 public import HookSyncSQLite
 public import Logging
 
@@ -15,6 +15,8 @@ public import Logging
 /// ```
 public final class WorkerAssembly: Sendable {
     public let worker: Worker
+    /// Runs `POST /admin/resync` requests; run it beside `worker`.
+    public let resync: ResyncService
     let transports: [AsyncHTTPTransport]
     let mirror: MirrorStore?
 
@@ -24,16 +26,13 @@ public final class WorkerAssembly: Sendable {
     ) throws {
         var transports: [AsyncHTTPTransport] = []
         var sources: [WorkerSource] = []
+        var apis: [String: any ProviderAPI] = [:]
         do {
             for source in config.sources {
-                let transport = AsyncHTTPTransport(
-                    connectTimeout: source.limits.connectTimeout, readTimeout: source.limits.readTimeout,
-                    maxConnections: source.limits.maxParallel)
+                let (api, transport) = try Self.makeAPI(source, clock: clock)
                 transports.append(transport)
-                let api = try ProviderAPIs.make(
-                    kind: source.kind.rawValue, settings: APISettings(source: source.name, values: source.api.mapValues(\.value)),
-                    transport: transport, now: { clock.now })
                 sources.append(WorkerSource(name: source.name, api: api, limits: source.limits))
+                apis[source.name] = api
             }
             let sink: any Sink
             switch config.sink {
@@ -55,9 +54,25 @@ public final class WorkerAssembly: Sendable {
                 queue: queue, sources: sources, sink: sink,
                 settings: settings ?? WorkerSettings(options: config.worker, retention: config.queue.retention),
                 clock: clock, logger: logger)
+            resync = ResyncService(store: queue, config: config, apis: apis, mirror: mirror, sink: sink, logger: logger)
         } catch {
             // Building failed (a bad api: setting): close the pools opened so far before reporting it.
             for transport in transports { try? transport.client.syncShutdown() }
+            throw error
+        }
+    }
+
+    /// The source's API client over its own connection pool (shut the transport down when done).
+    public static func makeAPI(_ source: SourceConfiguration, clock: any WallClock) throws -> (any ProviderAPI, AsyncHTTPTransport) {
+        let transport = AsyncHTTPTransport(
+            connectTimeout: source.limits.connectTimeout, readTimeout: source.limits.readTimeout, maxConnections: source.limits.maxParallel)
+        do {
+            let api = try ProviderAPIs.make(
+                kind: source.kind.rawValue, settings: APISettings(source: source.name, values: source.api.mapValues(\.value)),
+                transport: transport, now: { clock.now })
+            return (api, transport)
+        } catch {
+            try? transport.client.syncShutdown()
             throw error
         }
     }

@@ -13,7 +13,7 @@ struct HookSyncCommand: AsyncParsableCommand {
             Start with `hooksync config check`, then `hooksync migrate`.
             """,
         subcommands: [
-            MigrateCommand.self, ConfigCommand.self, IngestCommand.self, WorkerCommand.self, StatusCommand.self,
+            MigrateCommand.self, ConfigCommand.self, IngestCommand.self, WorkerCommand.self, ReconcileCommand.self, ResyncCommand.self, StatusCommand.self,
             DeadLettersCommand.self, QuarantineCommand.self, MirrorCommand.self, PruneCommand.self,
         ]
     )

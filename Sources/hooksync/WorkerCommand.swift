@@ -18,7 +18,8 @@ struct WorkerCommand: AsyncParsableCommand {
             A 429 waits as the provider asks without counting an attempt; 401/403 or a run of failures \
             pauses the source (its circuit opens) until a probe succeeds.
 
-            Several workers may run against one database. SIGTERM or SIGINT: stop claiming, let in-flight \
+            Resyncs requested through POST /admin/resync run here within a few seconds, under the same \
+            per-(source, type) lock as `hooksync reconcile`. Several workers may run against one database. SIGTERM or SIGINT: stop claiming, let in-flight \
             fetches finish for worker.shutdown_grace, put the rest back, exit 0. Log level: $LOG_LEVEL (default info).
             """)
 
@@ -30,7 +31,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let store = try workspace.openStore()
         if workspace.config.sources.isEmpty { logger.warning("no sources configured: every item will be dead-lettered") }
         let assembly = try WorkerAssembly(config: workspace.config, queue: store, mirrorOptions: workspace.sqliteOptions, logger: logger)
-        let group = ServiceGroup(services: [assembly.worker], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+        let group = ServiceGroup(services: [assembly.worker, assembly.resync], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
         try await group.run()
         try await assembly.shutdown()
         try store.close()

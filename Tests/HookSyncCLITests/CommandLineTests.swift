@@ -92,7 +92,7 @@ struct CommandLineTests {
         #expect(status.status == 0)
         let document = try JSONDecoder().decode(QueueStatusKeys.self, from: Data(status.standardOutput.utf8))
         #expect(document.received == 0 && document.work.pending == 0)
-        #expect(document.schema_version == "0002_source_health")
+        #expect(document.schema_version == "0003_reconcile")
         #expect(status.standardOutput.contains("\"oldest_pending_age_seconds\" : null"))
     }
 

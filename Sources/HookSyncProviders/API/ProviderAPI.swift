@@ -22,6 +22,12 @@ public protocol ProviderAPI: Sendable {
     /// Entities that the event behind `extras` says no longer exist under their old identity (the old
     /// number of an e-conomic renumber). The worker tombstones them.
     func supersededKeys(of key: EntityKey, actions: ActionHistory, extras: [String: String]) -> [EntityKey]
+
+    /// How the provider's "modified since" listing pages.
+    var listingPaging: ListingPaging { get }
+
+    /// One page of entities of `query.type` modified at or after `query.since`, oldest first. Throws `ProviderAPIError`.
+    func list(_ query: ListingQuery) async throws -> ListingPage
 }
 
 extension ProviderAPI {
@@ -209,6 +215,11 @@ enum URLPath {
 
 /// ISO 8601 times with a zone, with or without fractional seconds.
 enum ISOTimestamp {
+    /// Whole seconds in UTC (`2026-01-02T03:04:05Z`), rounded down so a lower bound never skips its second.
+    static func format(_ date: Date) -> String {
+        ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)))
+    }
+
     static func parse(_ text: String) -> Date? {
         let withFraction = ISO8601DateFormatter()
         withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

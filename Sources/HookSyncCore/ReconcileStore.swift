@@ -1,0 +1,209 @@
+public import Foundation
+
+/// Where reconciliation keeps its state: watermarks, passes (one running pass per source and type is
+/// the lock), and resync requests. The SQLite queue implements it in the same file as the queue.
+///
+/// ```swift
+/// let pass = try await store.beginPass(ReconcilePassPlan(...), owner: "host:42", now: Date(), staleAfter: .seconds(300))
+/// try await store.recordPage(pass.id, position: position, counts: counts, now: Date())
+/// try await store.finishPass(pass.id, counts: counts, watermark: start.addingTimeInterval(-300), now: Date())
+/// ```
+public protocol ReconcileStore: Sendable {
+    func watermark(source: String, type: String) async throws -> Date?
+    /// Starts a pass, or takes over one whose holder stopped heartbeating `staleAfter` ago (resuming at
+    /// its last committed page). Throws `ReconcileLockError` if a live pass holds the lock.
+    func beginPass(_ plan: ReconcilePassPlan, owner: String, now: Date, staleAfter: Duration) async throws -> ReconcilePass
+    /// Commits the position after a page (the pass can resume there) and refreshes the heartbeat.
+    func recordPage(_ passID: Int64, position: ListingPosition, counts: ReconcileCounts, now: Date) async throws
+    /// Ends the pass and, if given, moves the watermark, in one transaction.
+    func finishPass(_ passID: Int64, counts: ReconcileCounts, watermark: Date?, now: Date) async throws
+    func failPass(_ passID: Int64, counts: ReconcileCounts, error: String, now: Date) async throws
+    /// The latest passes, newest first, for status.
+    func recentPasses(limit: Int) async throws -> [ReconcilePass]
+    func requestResync(_ request: ResyncRequest, now: Date) async throws -> Int64
+    /// Marks every waiting request taken and returns them.
+    func takeResyncRequests(now: Date) async throws -> [ResyncRequest]
+}
+
+/// What a pass lists.
+public enum ReconcileMode: String, Sendable, Hashable, Codable {
+    /// From the saved watermark minus the lookback (everything, the first time).
+    case incremental
+    /// From a time a person gave.
+    case since
+    /// Everything; entities absent from the listing are deleted upstream.
+    case full
+}
+
+public struct ReconcilePassPlan: Sendable, Hashable {
+    public var source: String
+    public var type: String
+    public var mode: ReconcileMode
+    public var listedFrom: Date?
+    /// The pass's start.
+    public var upperBound: Date
+
+    public init(source: String, type: String, mode: ReconcileMode, listedFrom: Date?, upperBound: Date) {
+        self.source = source
+        self.type = type
+        self.mode = mode
+        self.listedFrom = listedFrom
+        self.upperBound = upperBound
+    }
+}
+
+/// Where a listing has got to: the keyset of its next request.
+public struct ListingPosition: Sendable, Hashable {
+    public var since: Date?
+    public var page: Int
+    public var cursor: String?
+
+    public init(since: Date?, page: Int = 0, cursor: String? = nil) {
+        self.since = since
+        self.page = page
+        self.cursor = cursor
+    }
+}
+
+public struct ReconcileCounts: Sendable, Hashable, Codable {
+    public var pages = 0
+    /// Rows the listing returned.
+    public var listed = 0
+    /// Rows newer than (or absent from) the mirror, and so synced.
+    public var changed = 0
+    /// Entities tombstoned because a full listing did not contain them.
+    public var deleted = 0
+
+    public init(pages: Int = 0, listed: Int = 0, changed: Int = 0, deleted: Int = 0) {
+        self.pages = pages
+        self.listed = listed
+        self.changed = changed
+        self.deleted = deleted
+    }
+}
+
+public struct ReconcilePass: Sendable, Hashable, Codable {
+    public var id: Int64
+    public var plan: ReconcilePassPlan
+    public var state: String
+    public var owner: String
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var position: ListingPosition
+    public var counts: ReconcileCounts
+    public var error: String?
+    /// True when this pass took over from a holder that died: it resumed at `position`.
+    public var resumed: Bool
+
+    public init(
+        id: Int64, plan: ReconcilePassPlan, state: String, owner: String, startedAt: Date, finishedAt: Date?,
+        position: ListingPosition, counts: ReconcileCounts, error: String?, resumed: Bool
+    ) {
+        self.id = id
+        self.plan = plan
+        self.state = state
+        self.owner = owner
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.position = position
+        self.counts = counts
+        self.error = error
+        self.resumed = resumed
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, source, type, mode, state, owner
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case listedFrom = "listed_from"
+        case pages, listed, changed, deleted, error
+    }
+
+    public init(from decoder: any Decoder) throws {
+        throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "reconcile passes are written, not read"))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(plan.source, forKey: .source)
+        try container.encode(plan.type, forKey: .type)
+        try container.encode(plan.mode, forKey: .mode)
+        try container.encode(state, forKey: .state)
+        try container.encode(owner, forKey: .owner)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(finishedAt, forKey: .finishedAt)
+        try container.encode(plan.listedFrom, forKey: .listedFrom)
+        try container.encode(counts.pages, forKey: .pages)
+        try container.encode(counts.listed, forKey: .listed)
+        try container.encode(counts.changed, forKey: .changed)
+        try container.encode(counts.deleted, forKey: .deleted)
+        try container.encode(error, forKey: .error)
+    }
+}
+
+/// Reconciliation as status shows it: running passes first, then the latest finished ones, and the
+/// resync requests still waiting for a reconcile run to take them.
+public struct ReconcileActivity: Sendable, Hashable, Encodable {
+    public var passes: [ReconcilePass]
+    public var waitingResyncs: Int
+
+    public init(passes: [ReconcilePass] = [], waitingResyncs: Int = 0) {
+        self.passes = passes
+        self.waitingResyncs = waitingResyncs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case passes
+        case waitingResyncs = "waiting_resyncs"
+    }
+}
+
+/// A resync someone asked for (`POST /admin/resync`), waiting for the next reconcile run.
+public struct ResyncRequest: Sendable, Hashable {
+    public var id: Int64?
+    public var source: String
+    public var type: String?
+    public var since: Date?
+    public var full: Bool
+
+    public init(id: Int64? = nil, source: String, type: String?, since: Date?, full: Bool) {
+        self.id = id
+        self.source = source
+        self.type = type
+        self.since = since
+        self.full = full
+    }
+}
+
+/// Another live pass holds the (source, type): only one runs at a time.
+public struct ReconcileLockError: Error, CustomStringConvertible, Sendable {
+    public var source: String
+    public var type: String
+    public var owner: String
+    public var startedAt: Date
+
+    public init(source: String, type: String, owner: String, startedAt: Date) {
+        self.source = source
+        self.type = type
+        self.owner = owner
+        self.startedAt = startedAt
+    }
+
+    public var description: String {
+        "a reconcile of \(source)/\(type) is already running (owner \(owner), started \(ISO8601DateFormatter().string(from: startedAt))); wait for it to finish"
+    }
+}
+
+/// A listing row: the whole entity, as every supported provider's listing returns it.
+public struct ListedEntity: Sendable, Hashable {
+    public var key: EntityKey
+    public var json: Data
+    public var remoteModifiedAt: Date?
+
+    public init(key: EntityKey, json: Data, remoteModifiedAt: Date?) {
+        self.key = key
+        self.json = json
+        self.remoteModifiedAt = remoteModifiedAt
+    }
+}

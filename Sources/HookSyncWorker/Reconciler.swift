@@ -1,0 +1,221 @@
+public import Foundation
+public import HookSyncConfig
+public import HookSyncCore
+public import HookSyncProviders
+public import HookSyncSQLite
+public import Logging
+
+/// One reconciliation pass over one (source, type): lists what the provider says changed since the
+/// watermark (minus the lookback), syncs every row newer than the mirror's copy, and only then moves
+/// the watermark, to at most the pass's start minus the allowed clock skew.
+///
+/// Listing rows carry the whole entity, so they go straight to the sink: with the mirror, only rows
+/// newer than the stored copy are written; with another sink (no local copy to compare against)
+/// every listed row is sent. A `--full` pass also tombstones mirrored entities the listing lacked.
+///
+/// Paging is by keyset (see `ListingQuery`), committed page by page, so a pass that dies resumes at
+/// its last committed page when the next run takes over its lock.
+///
+/// ```swift
+/// let reconciler = Reconciler(store: store, source: config.source(named: "economic")!, api: api, mirror: mirror, sink: mirror)
+/// let summary = try await reconciler.run(type: "customer", mode: .incremental)
+/// ```
+public struct Reconciler: Sendable {
+    public var store: any ReconcileStore
+    public var source: SourceConfiguration
+    public var api: any ProviderAPI
+    public var mirror: MirrorStore?
+    public var sink: any Sink
+    public var clock: any WallClock
+    public var owner: String
+    /// A running pass whose heartbeat is older than this is taken to be dead, and taken over.
+    public var lockTimeout: Duration
+    public var pageSize: Int
+    public var logger: Logger
+    /// Hears about every committed page.
+    public var onProgress: @Sendable (ReconcileProgress) -> Void
+
+    public init(
+        store: any ReconcileStore, source: SourceConfiguration, api: any ProviderAPI, mirror: MirrorStore?, sink: any Sink,
+        clock: any WallClock = SystemWallClock(), owner: String = WorkerSettings.defaultOwner(), lockTimeout: Duration = .seconds(300),
+        pageSize: Int = 1_000, logger: Logger = Logger(label: "hooksync.reconcile"),
+        onProgress: @escaping @Sendable (ReconcileProgress) -> Void = { _ in }
+    ) {
+        self.store = store
+        self.source = source
+        self.api = api
+        self.mirror = mirror
+        self.sink = sink
+        self.clock = clock
+        self.owner = owner
+        self.lockTimeout = lockTimeout
+        self.pageSize = pageSize
+        self.logger = logger
+        self.onProgress = onProgress
+    }
+
+    /// A failed listing request is tried this many times (with backoff) before the pass fails.
+    static let requestAttempts = 5
+
+    public func run(type: String, mode: ReconcileMode, since: Date? = nil) async throws -> ReconcileSummary {
+        let startedAt = clock.now
+        let listedFrom: Date? = switch mode {
+        case .full: nil
+        case .since: since
+        case .incremental: try await store.watermark(source: source.name, type: type).map { $0.addingTimeInterval(-source.reconcile.lookback.timeInterval) }
+        }
+        let plan = ReconcilePassPlan(source: source.name, type: type, mode: mode, listedFrom: listedFrom, upperBound: startedAt)
+        let pass = try await store.beginPass(plan, owner: owner, now: startedAt, staleAfter: lockTimeout)
+        if pass.resumed {
+            logger.notice("took over a pass whose holder stopped; resuming at its last committed page", metadata: [
+                "pass": "\(pass.id)", "source": "\(source.name)", "type": "\(type)", "pages_done": "\(pass.counts.pages)",
+            ])
+        }
+        var counts = pass.counts
+        do {
+            try await list(pass: pass, counts: &counts)
+            if pass.plan.mode == .full, let mirror {
+                counts.deleted = try await mirror.tombstoneUnlisted(
+                    source: source.name, type: type, pass: pass.id, passStartedAt: pass.startedAt, syncedAt: clock.now)
+            }
+            // Never past the pass's own start minus the skew: a row written upstream during the pass,
+            // with a clock a little behind ours, is listed again next time rather than skipped.
+            let watermark = pass.plan.upperBound.addingTimeInterval(-source.reconcile.maxClockSkew.timeInterval)
+            try await store.finishPass(pass.id, counts: counts, watermark: watermark, now: clock.now)
+            return ReconcileSummary(passID: pass.id, source: source.name, type: type, mode: pass.plan.mode, counts: counts,
+                                    duration: clock.now.timeIntervalSince(startedAt), resumed: pass.resumed)
+        } catch {
+            try? await store.failPass(pass.id, counts: counts, error: "\(error)", now: clock.now)
+            throw error
+        }
+    }
+
+    private func list(pass: ReconcilePass, counts: inout ReconcileCounts) async throws {
+        let gate = SourceGate(source: source.name, limits: source.limits, maxTokenWait: .seconds(3_600))
+        var position = pass.position
+        let pageSize: Int = switch api.listingPaging {
+        case .offset(let maxPageSize): min(self.pageSize, maxPageSize)
+        case .cursor: self.pageSize
+        }
+        // Rows already synced at the current keyset second, so re-listing that second skips them.
+        var seenAtBoundary: Set<String> = []
+        let rateStart = clock.now, rowsAtStart = counts.listed
+        while true {
+            let query = ListingQuery(type: pass.plan.type, since: position.since, page: position.page, pageSize: pageSize, cursor: position.cursor)
+            let page = try await fetchPage(query, gate: gate)
+            let fresh = page.rows.filter { !seenAtBoundary.contains(Self.marker($0)) }
+            let applied = try await apply(fresh, pass: pass.id)
+            counts.pages += 1
+            counts.listed += applied.firstListed
+            counts.changed += applied.changed
+
+            switch api.listingPaging {
+            case .cursor:
+                position.cursor = page.nextCursor
+            case .offset:
+                let lastSecond = page.rows.last?.remoteModifiedAt.map { Date(timeIntervalSince1970: $0.timeIntervalSince1970.rounded(.down)) }
+                if let lastSecond, lastSecond > (position.since ?? .distantPast) {
+                    position = ListingPosition(since: lastSecond, page: 0)
+                    seenAtBoundary = []
+                } else {
+                    // The whole page shares one second (or carries no times): page on within it.
+                    position.page += 1
+                }
+                for row in page.rows where row.remoteModifiedAt.map({ $0.timeIntervalSince1970.rounded(.down) == position.since?.timeIntervalSince1970 }) ?? false {
+                    seenAtBoundary.insert(Self.marker(row))
+                }
+            }
+            try await store.recordPage(pass.id, position: position, counts: counts, now: clock.now)
+            let elapsed = clock.now.timeIntervalSince(rateStart)
+            onProgress(ReconcileProgress(
+                source: source.name, type: pass.plan.type, pages: counts.pages, listed: counts.listed, changed: counts.changed,
+                total: page.total, rowsPerSecond: elapsed > 0 ? Double(counts.listed - rowsAtStart) / elapsed : nil))
+            guard page.hasMore, !page.rows.isEmpty else { return }
+        }
+    }
+
+    private static func marker(_ row: ListedEntity) -> String {
+        "\(row.key.id)@\(row.remoteModifiedAt.map { String(Int64(($0.timeIntervalSince1970 * 1000).rounded())) } ?? "-")"
+    }
+
+    private func apply(_ rows: [ListedEntity], pass: Int64) async throws -> (firstListed: Int, changed: Int) {
+        guard !rows.isEmpty else { return (0, 0) }
+        if let mirror { return try await mirror.applyListing(rows, pass: pass, syncedAt: clock.now) }
+        let now = clock.now
+        try await sink.write(rows.map { SyncRecord(key: $0.key, change: .live(json: $0.json, remoteModifiedAt: $0.remoteModifiedAt), syncedAt: now) })
+        return (rows.count, rows.count)
+    }
+
+    /// One listing request, within the source's rate limit; a 429 waits as asked, other transient
+    /// failures are retried with backoff a few times before the pass gives up.
+    ///
+    /// Pacing runs on real time, not `clock`: `clock` stamps what the pass records (and is a manual
+    /// clock in tests), while the provider's rate window passes in real seconds whatever we record.
+    private func fetchPage(_ query: ListingQuery, gate: SourceGate) async throws -> ListingPage {
+        let realTime = SystemWallClock()
+        var failures = 0
+        while true {
+            switch await gate.admit(now: realTime.now) {
+            case .deferred(let until, _):
+                try await Task.sleep(for: .milliseconds(Int64(max(0, until.timeIntervalSince(realTime.now)) * 1000) + 1))
+                continue
+            case .proceed(let wait, _):
+                if wait > .zero { try await Task.sleep(for: wait) }
+            }
+            do {
+                let page = try await api.list(query)
+                await gate.finished()
+                return page
+            } catch let error as ProviderAPIError {
+                await gate.finished()
+                switch error {
+                case .rateLimited(let retryAfter, _):
+                    let until = await gate.rateLimited(now: realTime.now, retryAfter: retryAfter)
+                    logger.notice("listing rate limited; waiting", metadata: ["source": "\(source.name)", "until": "\(until)"])
+                case .transient(let detail) where failures + 1 < Self.requestAttempts:
+                    failures += 1
+                    let delay = RetryStrategy.exponentialJitter(maxAttempts: Self.requestAttempts, base: .milliseconds(500), maxBackoff: .seconds(30))
+                        .backoff(attempt: failures)
+                    logger.notice("listing request failed; retrying", metadata: ["source": "\(source.name)", "error": "\(detail)", "attempt": "\(failures)"])
+                    try await Task.sleep(for: delay)
+                default:
+                    throw ReconcileError.listing(source: source.name, type: query.type, error)
+                }
+            }
+        }
+    }
+}
+
+/// How far a pass has got, after each page.
+public struct ReconcileProgress: Sendable {
+    public var source: String
+    public var type: String
+    public var pages: Int
+    public var listed: Int
+    public var changed: Int
+    /// Rows matching the listing in all, when the provider says.
+    public var total: Int?
+    public var rowsPerSecond: Double?
+}
+
+/// What a finished pass did.
+public struct ReconcileSummary: Sendable, Hashable {
+    public var passID: Int64
+    public var source: String
+    public var type: String
+    public var mode: ReconcileMode
+    public var counts: ReconcileCounts
+    public var duration: TimeInterval
+    public var resumed: Bool
+}
+
+/// Why a pass failed, said so that the operator knows where to look.
+public enum ReconcileError: Error, CustomStringConvertible {
+    case listing(source: String, type: String, ProviderAPIError)
+
+    public var description: String {
+        switch self {
+        case .listing(let source, let type, let error): "listing \(source)/\(type) failed: \(error)"
+        }
+    }
+}

@@ -1,0 +1,97 @@
+public import Foundation
+public import HookSyncConfig
+public import HookSyncCore
+public import HookSyncProviders
+public import HookSyncSQLite
+public import Logging
+public import ServiceLifecycle
+
+/// One pass to run: a (source, type) and how much of it to list.
+public struct ReconcileTarget: Sendable {
+    public var source: SourceConfiguration
+    public var type: String
+    public var mode: ReconcileMode
+    public var since: Date?
+
+    public init(source: SourceConfiguration, type: String, mode: ReconcileMode, since: Date? = nil) {
+        self.source = source
+        self.type = type
+        self.mode = mode
+        self.since = since
+    }
+}
+
+extension ResyncRequest {
+    /// The passes the request asks for: its type, or every type under the source's reconcile.types.
+    /// `nil` when the configuration no longer has the source (it was removed after the request).
+    public func targets(in config: HookSyncConfiguration) -> [ReconcileTarget]? {
+        guard let source = config.source(named: source) else { return nil }
+        let mode: ReconcileMode = full ? .full : since == nil ? .incremental : .since
+        return (type.map { [$0] } ?? source.reconcile.types).map { ReconcileTarget(source: source, type: $0, mode: mode, since: since) }
+    }
+}
+
+/// Runs resyncs asked for through `POST /admin/resync` inside the worker process, a few seconds
+/// after they are recorded, rather than at the next nightly reconcile.
+///
+/// Passes take the same per-(source, type) lock as `hooksync reconcile`, so a worker and a cron run
+/// never list the same thing at once; whichever takes a request runs it.
+public struct ResyncService: Service {
+    let store: any ReconcileStore
+    let config: HookSyncConfiguration
+    let apis: [String: any ProviderAPI]
+    let mirror: MirrorStore?
+    let sink: any Sink
+    let pollInterval: Duration
+    let logger: Logger
+
+    public init(
+        store: any ReconcileStore, config: HookSyncConfiguration, apis: [String: any ProviderAPI], mirror: MirrorStore?, sink: any Sink,
+        pollInterval: Duration = .seconds(5), logger: Logger
+    ) {
+        self.store = store
+        self.config = config
+        self.apis = apis
+        self.mirror = mirror
+        self.sink = sink
+        self.pollInterval = pollInterval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        // A pass in progress when the process is asked to stop is cancelled: it is recorded as failed
+        // (with its counts) and shows in `hooksync status`, and its lock is released at once.
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    for request in try await store.takeResyncRequests(now: Date()) { await runRequest(request) }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.error("could not read resync requests", metadata: ["error": "\(error)"])
+                }
+                try await Task.sleep(for: pollInterval)
+            }
+        }
+    }
+
+    private func runRequest(_ request: ResyncRequest) async {
+        guard let targets = request.targets(in: config) else {
+            logger.warning("ignoring a resync request for a source no longer configured", metadata: ["source": "\(request.source)"])
+            return
+        }
+        for target in targets {
+            guard let api = apis[target.source.name] else { continue }
+            let reconciler = Reconciler(store: store, source: target.source, api: api, mirror: mirror, sink: sink, logger: logger)
+            do {
+                let summary = try await reconciler.run(type: target.type, mode: target.mode, since: target.since)
+                logger.notice("resync done", metadata: [
+                    "source": "\(summary.source)", "type": "\(summary.type)", "mode": "\(summary.mode.rawValue)",
+                    "listed": "\(summary.counts.listed)", "changed": "\(summary.counts.changed)", "deleted": "\(summary.counts.deleted)",
+                ])
+            } catch {
+                logger.error("resync failed", metadata: ["source": "\(target.source.name)", "type": "\(target.type)", "error": "\(error)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import ArgumentParser
+import Foundation
+import HookSyncApp
+import HookSyncConfig
+import HookSyncCore
+import HookSyncProviders
+import HookSyncSQLite
+import HookSyncWorker
+import Logging
+
+/// What `reconcile` and `resync` share: which passes to run, and running them with progress and a summary.
+struct ReconcileOptions: ParsableArguments {
+    @Option(help: "Only this source.") var source: String?
+    @Option(help: "Only this entity type (default: the source's reconcile.types).") var type: String?
+    @Option(help: ArgumentHelp("Take over a running pass whose holder has not been heard from for this long (it died).", valueName: "duration"))
+    var lockTimeout = "5m"
+}
+
+struct ReconcileCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reconcile",
+        abstract: "Catch what webhooks missed: list each source's changes since its watermark and sync them.",
+        discussion: """
+            For every (source, type) under a source's reconcile.types: list the entities modified since the \
+            saved watermark minus reconcile.lookback, write those newer than the mirror's copy to the sink, \
+            then move the watermark to the pass's start minus reconcile.max_clock_skew. Resyncs requested \
+            through POST /admin/resync and not yet taken by a worker run first. Meant for cron \
+            (see scripts/deploy/crontab.example).
+
+            One pass per (source, type) at a time: a second one exits 1 saying who holds it. A pass whose \
+            process died is resumed from its last committed page by the next run after --lock-timeout. \
+            Exits 1 if any pass fails, with the reason.
+            """)
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var selection: ReconcileOptions
+
+    func run() async throws {
+        let runner = try ReconcileRunner(options: options, selection: selection, label: "hooksync.reconcile")
+        var plans: [ReconcileTarget] = []
+        for request in try await runner.store.takeResyncRequests(now: Date()) {
+            guard let targets = request.targets(in: runner.config) else {
+                runner.logger.warning("ignoring a resync request for an unknown source", metadata: ["source": "\(request.source)"])
+                continue
+            }
+            plans += targets
+        }
+        for source in try runner.sources() {
+            for type in selection.type.map({ [$0] }) ?? source.reconcile.types {
+                plans.append(ReconcileTarget(source: source, type: type, mode: .incremental))
+            }
+        }
+        guard !plans.isEmpty else {
+            throw CommandFailure("nothing to reconcile: no source in \(options.configPath) lists reconcile.types" + (selection.source.map { " (asked for source \($0))" } ?? ""))
+        }
+        try await runner.run(plans)
+    }
+}
+
+struct ResyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resync",
+        abstract: "Resync a source by hand: from a time, or in full (which also finds deletions).",
+        discussion: """
+            --since TIME lists entities modified since then (ISO 8601, e.g. 2026-11-01T00:00:00Z). --full lists \
+            every entity and tombstones mirrored ones the provider no longer has; deletions are only ever \
+            inferred from a full listing. Without either, runs an incremental pass, as reconcile does.
+            """)
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var selection: ReconcileOptions
+    @Option(help: ArgumentHelp("List entities modified since this time (ISO 8601).", valueName: "time")) var since: String?
+    @Flag(help: "List everything, and tombstone what the provider no longer has.") var full = false
+
+    func validate() throws {
+        guard selection.source != nil else { throw ValidationError("--source is required: name the source to resync") }
+        if since != nil && full { throw ValidationError("--since and --full exclude each other") }
+        if let since, ISO8601DateFormatter().date(from: since) == nil {
+            throw ValidationError("--since \(since) is not an ISO 8601 time such as 2026-11-01T00:00:00Z")
+        }
+    }
+
+    func run() async throws {
+        let runner = try ReconcileRunner(options: options, selection: selection, label: "hooksync.resync")
+        guard let source = try runner.sources().first else { throw CommandFailure("no source to resync") }
+        let types = selection.type.map { [$0] } ?? source.reconcile.types
+        guard !types.isEmpty else {
+            throw CommandFailure("source \(source.name) has no reconcile.types; name one with --type")
+        }
+        let mode: ReconcileMode = full ? .full : since == nil ? .incremental : .since
+        let sinceDate = since.flatMap { ISO8601DateFormatter().date(from: $0) }
+        try await runner.run(types.map { ReconcileTarget(source: source, type: $0, mode: mode, since: sinceDate) })
+    }
+}
+
+/// Opens the queue, the mirror and the sources' API clients once for a run of passes.
+struct ReconcileRunner {
+    let config: HookSyncConfiguration
+    let store: SQLiteQueueStore
+    let workspace: Workspace
+    let selection: ReconcileOptions
+    let lockTimeout: Duration
+    let logger: Logger
+
+    init(options: GlobalOptions, selection: ReconcileOptions, label: String) throws {
+        logger = bootstrapLogging(label: label)
+        workspace = try options.loadWorkspace()
+        config = workspace.config
+        store = try workspace.openStore()
+        self.selection = selection
+        guard let timeout = HumanDuration.parse(selection.lockTimeout), timeout > .zero else {
+            throw CommandFailure("--lock-timeout \(selection.lockTimeout) is not a duration such as 5m")
+        }
+        lockTimeout = timeout
+    }
+
+    func sources() throws -> [SourceConfiguration] {
+        guard let name = selection.source else { return config.sources }
+        guard let source = config.source(named: name) else {
+            throw CommandFailure("no source named \(name) in the configuration (sources: \(config.sources.map(\.name).joined(separator: ", ")))")
+        }
+        return [source]
+    }
+
+    func run(_ plans: [ReconcileTarget]) async throws {
+        let mirror: MirrorStore?
+        let sink: any Sink
+        switch config.sink {
+        case .mirror(let path):
+            let store = try MirrorStore.open(path: path, options: workspace.sqliteOptions)
+            mirror = store
+            sink = store
+        default:
+            throw CommandFailure("reconcile compares listings with the mirror, so it needs sink.kind: mirror")
+        }
+        let terminal = isatty(STDERR_FILENO) == 1
+        var failures: [String] = []
+        for plan in plans {
+            let (api, transport) = try WorkerAssembly.makeAPI(plan.source, clock: SystemWallClock())
+            let reconciler = Reconciler(
+                store: store, source: plan.source, api: api, mirror: mirror, sink: sink, lockTimeout: lockTimeout, logger: logger,
+                onProgress: { progress in Self.show(progress, terminal: terminal) })
+            do {
+                let summary = try await reconciler.run(type: plan.type, mode: plan.mode, since: plan.since)
+                if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                print(Self.describe(summary))
+            } catch {
+                if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                let message = "\(plan.source.name)/\(plan.type): \(error)"
+                FileHandle.standardError.write(Data("hooksync: \(message)\n".utf8))
+                failures.append(message)
+            }
+            try await transport.shutdown()
+        }
+        try mirror?.close()
+        try store.close()
+        if !failures.isEmpty { throw ExitCode(1) }
+    }
+
+    static func describe(_ summary: ReconcileSummary) -> String {
+        "\(summary.source)/\(summary.type) (\(summary.mode.rawValue)\(summary.resumed ? ", resumed" : "")): "
+            + "listed \(summary.counts.listed), changed \(summary.counts.changed), deleted \(summary.counts.deleted), "
+            + "\(summary.counts.pages) pages in \(String(format: "%.1f", summary.duration))s"
+    }
+
+    /// On a terminal, one line rewritten in place; otherwise nothing (the summary line says it all).
+    static func show(_ progress: ReconcileProgress, terminal: Bool) {
+        guard terminal else { return }
+        var line = "\(progress.source)/\(progress.type): page \(progress.pages), \(progress.listed) rows, \(progress.changed) changed"
+        if let rate = progress.rowsPerSecond, rate > 0 {
+            line += String(format: ", %.0f rows/s", rate)
+            if let total = progress.total, total > progress.listed {
+                line += ", ETA \(Int(Double(total - progress.listed) / rate))s"
+            }
+        }
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+    }
+}

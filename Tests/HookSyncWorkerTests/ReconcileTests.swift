@@ -1,0 +1,209 @@
+import Foundation
+import HookSyncConfig
+import HookSyncCore
+import HookSyncProviders
+import HookSyncSQLite
+import HookSyncTestSupport
+import HookSyncWorker
+import Synchronization
+import Testing
+
+/// An upstream that lists by modification time with offset paging, exactly as the providers do, and
+/// lets a test change it between pages (the drift a real listing suffers while it is read).
+final class FakeUpstream: ProviderAPI {
+    struct Row { var name: String; var modified: Date }
+    struct State {
+        var rows: [String: Row] = [:]
+        var pagesServed = 0
+        var beforePage: [Int: @Sendable (FakeUpstream) -> Void] = [:]
+        var failPage: [Int: ProviderAPIError] = [:]
+        var lastQueries: [ListingQuery] = []
+    }
+    private let state = Mutex(State())
+    let source: String
+
+    init(source: String = "economic") { self.source = source }
+
+    func with<T>(_ body: (inout State) throws -> T) rethrows -> T { try state.withLock { try body(&$0) } }
+
+    func put(_ id: String, modified: Date, name: String = "x") {
+        with { $0.rows[id] = Row(name: name, modified: modified) }
+    }
+    func remove(_ id: String) { with { _ = $0.rows.removeValue(forKey: id) } }
+    var pagesServed: Int { with { $0.pagesServed } }
+
+    var listingPaging: ListingPaging { .offset(maxPageSize: 1_000) }
+
+    func list(_ query: ListingQuery) async throws -> ListingPage {
+        let hook = with { state -> (@Sendable (FakeUpstream) -> Void)? in state.beforePage.removeValue(forKey: state.pagesServed) }
+        hook?(self)
+        return try with { state in
+            state.lastQueries.append(query)
+            if let failure = state.failPage.removeValue(forKey: state.pagesServed) { throw failure }
+            state.pagesServed += 1
+            let matching = state.rows
+                .filter { query.since == nil || $0.value.modified >= query.since! }
+                .sorted { ($0.value.modified, $0.key) < ($1.value.modified, $1.key) }
+            let slice = matching.dropFirst(query.page * query.pageSize).prefix(query.pageSize)
+            let rows = slice.map { id, row in
+                let json: [String: Any] = ["id": id, "name": row.name, "modified": row.modified.timeIntervalSince1970]
+                return ListedEntity(
+                    key: EntityKey(source: source, type: "customer", id: id),
+                    json: try! JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), remoteModifiedAt: row.modified)
+            }
+            return ListingPage(rows: rows, hasMore: query.page * query.pageSize + rows.count < matching.count, total: matching.count)
+        }
+    }
+
+    func fetch(_ key: EntityKey, extras: [String: String]) async throws -> FetchResult { .gone }
+}
+
+@Suite struct ReconcileTests {
+    let database: TemporaryDatabase
+    let mirror: MirrorStore
+    let upstream = FakeUpstream()
+    let base = Date(timeIntervalSince1970: 1_767_225_600)  // the manual clock's start
+
+    init() throws {
+        database = try TemporaryDatabase()
+        mirror = try MirrorStore.open(path: database.folder.appending(path: "mirror.sqlite").path, options: SQLiteOptions(synchronous: .normal))
+    }
+
+    func reconciler(pageSize: Int = 10, owner: String = "test", lockTimeout: Duration = .seconds(300)) -> Reconciler {
+        var source = SourceConfiguration(name: "economic", kind: .economic, limits: WorkerHarness.limits())
+        source.reconcile.lookback = .seconds(3_600)
+        source.reconcile.maxClockSkew = .seconds(60)
+        return Reconciler(
+            store: database.store, source: source, api: upstream, mirror: mirror, sink: mirror, clock: database.clock,
+            owner: owner, lockTimeout: lockTimeout, pageSize: pageSize)
+    }
+
+    /// The mirror's live rows as id → name.
+    func mirrored() async throws -> [String: String] {
+        var result: [String: String] = [:]
+        for row in try await mirror.rows(source: "economic", type: "customer") where !row.deleted {
+            let object = try JSONSerialization.jsonObject(with: row.data!) as! [String: Any]
+            result[row.key.id] = object["name"] as? String
+        }
+        return result
+    }
+
+    func upstreamTruth() -> [String: String] {
+        upstream.with { $0.rows.mapValues(\.name) }
+    }
+
+    @Test func oneReconcileCatchesUpTheWebhooksThatWereDropped() async throws {
+        // 100 entities; the worker synced 70 of them from webhooks, 30 webhooks were lost.
+        for index in 0..<100 { upstream.put("c\(index)", modified: base.addingTimeInterval(Double(-index * 7))) }
+        let synced = try await upstream.list(ListingQuery(type: "customer", since: nil, pageSize: 1_000)).rows.filter { _ in Int.random(in: 0..<10) >= 3 }
+        try await mirror.write(synced.map { SyncRecord(key: $0.key, change: .live(json: $0.json, remoteModifiedAt: $0.remoteModifiedAt), syncedAt: base) })
+
+        let summary = try await reconciler().run(type: "customer", mode: .incremental)
+        #expect(try await mirrored() == upstreamTruth())
+        #expect(summary.counts.listed == 100)
+        #expect(summary.counts.changed == 100 - synced.count, "unchanged rows cost nothing but the listing")
+        #expect(try await database.store.watermark(source: "economic", type: "customer") == base.addingTimeInterval(-60))
+    }
+
+    @Test func theNextPassListsOnlyFromTheWatermarkMinusTheLookback() async throws {
+        upstream.put("old", modified: base.addingTimeInterval(-86_400))
+        _ = try await reconciler().run(type: "customer", mode: .incremental)
+        database.clock.advance(by: .seconds(7_200))
+        upstream.put("new", modified: database.clock.now)
+        let summary = try await reconciler().run(type: "customer", mode: .incremental)
+        #expect(summary.counts.listed == 1)
+        let since = try #require(upstream.with { $0.lastQueries.first { $0.page == 0 && $0.since != nil } }?.since)
+        #expect(since == base.addingTimeInterval(-60 - 3_600))
+    }
+
+    @Test func rowsSharingATimestampAcrossAPageBoundaryAreEachSyncedOnce() async throws {
+        // 25 rows in the same second, pages of 10: keyset on time alone cannot move, so paging goes on within the second.
+        for index in 0..<25 { upstream.put(String(format: "s%02d", index), modified: base.addingTimeInterval(-100)) }
+        for index in 0..<5 { upstream.put("later\(index)", modified: base.addingTimeInterval(Double(-50 + index))) }
+        let summary = try await reconciler(pageSize: 10).run(type: "customer", mode: .incremental)
+        #expect(summary.counts.listed == 30)
+        #expect(try await mirrored().count == 30)
+    }
+
+    @Test func rowsChangedWhileThePassPagesAreNeitherSkippedNorLost() async throws {
+        for index in 0..<40 { upstream.put(String(format: "d%02d", index), modified: base.addingTimeInterval(Double(-1_000 + index))) }
+        // Between pages 1 and 2, the first rows are modified (they move to the end) and a row is inserted:
+        // with offset paging this would skip rows; keyset paging must not.
+        upstream.with { state in
+            state.beforePage[1] = { upstream in
+                for index in 0..<5 { upstream.put(String(format: "d%02d", index), modified: Date(timeIntervalSince1970: 1_767_225_600 - 10), name: "changed") }
+                upstream.put("inserted", modified: Date(timeIntervalSince1970: 1_767_225_600 - 5))
+            }
+        }
+        _ = try await reconciler(pageSize: 10).run(type: "customer", mode: .incremental)
+        #expect(try await mirrored() == upstreamTruth())
+    }
+
+    @Test func kladanaListingsAreReadInMoscowTime() async throws {
+        let transport = ScriptedTransport { _ in
+            Entity.json(["meta": ["size": 1, "limit": 1000, "offset": 0], "rows": [["id": "k1", "updated": "2026-01-01 03:00:00.250", "name": "x"]]])
+        }
+        let api = try ProviderAPIs.make(kind: "kladana", settings: APISettings(source: "kladana", values: ["base_url": "http://kladana.test/api/remap/1.2", "token": "t"]), transport: transport)
+        let page = try await api.list(ListingQuery(type: "customerorder", since: Date(timeIntervalSince1970: 1_767_225_600), pageSize: 1_000))
+        #expect(page.rows.first?.remoteModifiedAt == Date(timeIntervalSince1970: 1_767_225_600.25), "03:00 Moscow is midnight UTC")
+        let url = try #require(transport.state.withLock { $0.requests.first?.url })
+        #expect(url.contains("filter=updated%3E%3D2026-01-01%2003%3A00%3A00"), "the bound goes out in Moscow time: \(url)")
+    }
+
+    @Test func onlyAFullListingTombstonesWhatUpstreamNoLongerHas() async throws {
+        for index in 0..<20 { upstream.put("f\(index)", modified: base.addingTimeInterval(Double(-500 + index))) }
+        _ = try await reconciler().run(type: "customer", mode: .incremental)
+        upstream.remove("f3")
+        upstream.remove("f11")
+        database.clock.advance(by: .seconds(10))
+
+        let incremental = try await reconciler().run(type: "customer", mode: .incremental)
+        #expect(incremental.counts.deleted == 0)
+        #expect(try await mirrored().count == 20, "an incremental listing never implies a deletion")
+
+        let full = try await reconciler().run(type: "customer", mode: .full)
+        #expect(full.counts.deleted == 2)
+        #expect(try await mirrored() == upstreamTruth())
+        #expect(try await mirror.row(EntityKey(source: "economic", type: "customer", id: "f3"))?.deleted == true)
+    }
+
+    @Test func aPassThatDiesIsResumedFromItsLastCommittedPage() async throws {
+        for index in 0..<50 { upstream.put(String(format: "r%02d", index), modified: base.addingTimeInterval(Double(-1_000 + index))) }
+        upstream.with { $0.failPage[3] = .rejected("connection reset in the middle of page 4") }
+        // A pass that fails outright records the failure and releases the lock...
+        await #expect(throws: ReconcileError.self) { try await reconciler(pageSize: 10).run(type: "customer", mode: .incremental) }
+        #expect(try await database.store.recentPasses(limit: 1).first?.state == "failed")
+        #expect(try await database.store.watermark(source: "economic", type: "customer") == nil, "no watermark from a failed pass")
+        // ...and a rerun lists again, losing nothing.
+        _ = try await reconciler(pageSize: 10).run(type: "customer", mode: .incremental)
+        #expect(try await mirrored().count == 50)
+    }
+
+    @Test func aSecondConcurrentPassIsRefusedUntilTheFirstHolderIsPresumedDead() async throws {
+        for index in 0..<30 { upstream.put("p\(index)", modified: base.addingTimeInterval(Double(-1_000 + index))) }
+        // A holder that crashed after committing two pages: its row still says running.
+        let plan = ReconcilePassPlan(source: "economic", type: "customer", mode: .incremental, listedFrom: nil, upperBound: base)
+        let crashed = try await database.store.beginPass(plan, owner: "crashed-host:1", now: base, staleAfter: .seconds(300))
+        let firstPages = try await upstream.list(ListingQuery(type: "customer", since: nil, page: 0, pageSize: 20)).rows
+        _ = try await mirror.applyListing(firstPages, pass: crashed.id, syncedAt: base)
+        try await database.store.recordPage(crashed.id, position: ListingPosition(since: firstPages.last!.remoteModifiedAt!, page: 0),
+                                            counts: ReconcileCounts(pages: 2, listed: 20, changed: 20), now: base)
+
+        await #expect(throws: ReconcileLockError.self) { try await reconciler(owner: "second").run(type: "customer", mode: .incremental) }
+
+        database.clock.advance(by: .seconds(301))
+        let resumed = try await reconciler(owner: "second").run(type: "customer", mode: .incremental)
+        #expect(resumed.resumed)
+        #expect(resumed.passID == crashed.id)
+        #expect(resumed.counts.listed == 30, "20 from the dead holder's pages, 10 more from where it stopped")
+        #expect(try await mirrored().count == 30)
+    }
+
+    @Test func aRateLimitInTheMiddleOfAListingWaitsAndGoesOn() async throws {
+        for index in 0..<30 { upstream.put("l\(index)", modified: base.addingTimeInterval(Double(-1_000 + index))) }
+        upstream.with { $0.failPage[1] = .rateLimited(retryAfter: .milliseconds(50), detail: "slow down") }
+        let summary = try await reconciler(pageSize: 10).run(type: "customer", mode: .incremental)
+        #expect(summary.counts.listed == 30)
+        #expect(try await mirrored().count == 30)
+    }
+}
