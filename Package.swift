@@ -83,9 +83,12 @@ let package = Package(
                 "HookSyncCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -149,12 +152,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // scripts/bench-queue runs this in a release build.
+        // scripts/bench-queue, bench-worker and bench-reconcile run this in a release build.
         .executableTarget(
             name: "HookSyncBench",
             dependencies: [
                 "HookSyncCore", "HookSyncSQLite",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -198,11 +204,13 @@ let package = Package(
         .testTarget(
             name: "HookSyncSimulatorTests",
             dependencies: [
-                "HookSyncSimulator", "HookSyncCore",
+                "HookSyncSimulator", "HookSyncCore", "HookSyncProviders", "HookSyncTestSupport", "hooksync-sim",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

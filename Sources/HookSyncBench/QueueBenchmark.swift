@@ -9,17 +9,9 @@ import HookSyncSQLite
 //
 //   HookSyncBench queue [--events 100000] [--batch 100] [--entities 10000] [--claim-batch 128] [--synchronous full|normal]
 
-@main
-struct HookSyncBench {
-    static func main() async throws {
-        var options = [String: String]()
-        var arguments = CommandLine.arguments.dropFirst()
-        guard arguments.first == "queue" else {
-            print("usage: HookSyncBench queue [--events N] [--batch N] [--entities N] [--claim-batch N] [--synchronous full|normal]")
-            exit(2)
-        }
-        arguments = arguments.dropFirst()
-        while let name = arguments.popFirst() { options[name] = arguments.popFirst() }
+/// The queue benchmark: `HookSyncBench queue`.
+enum QueueBenchmark {
+    static func run(_ options: [String: String]) async throws {
         let events = Int(options["--events"] ?? "") ?? 100_000
         let batch = Int(options["--batch"] ?? "") ?? 100
         let entities = Int(options["--entities"] ?? "") ?? 10_000
