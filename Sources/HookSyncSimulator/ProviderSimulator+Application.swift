@@ -25,6 +25,7 @@ extension ProviderSimulator {
         router.post(RouterPath(SoftLedgerWire.tokenPath)) { request, _ in
             await self.serveToken(request).response
         }
+        addControlRoutes(to: router)
         if port != 0 { recordOrigin(host: host, port: port) }
         return Application(
             router: router,

@@ -26,6 +26,8 @@ public final class ProviderSimulator: Sendable {
     /// Also serves the token endpoint, outside the API's path prefix.
     let softLedgerWire: SoftLedgerWire
     public let credentials: SimulatorCredentials
+    /// The drive started through `POST /_sim/drive`, if any.
+    let driveSlot = Mutex(DriveSlot())
 
     public init(credentials: SimulatorCredentials = .init(), seed: UInt64 = 1, now: @escaping @Sendable () -> Date = Date.init) {
         self.credentials = credentials

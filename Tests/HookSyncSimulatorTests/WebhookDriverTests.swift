@@ -1,0 +1,145 @@
+import Foundation
+import HookSyncCore
+import HookSyncSimulator
+import Hummingbird
+import NIOCore
+import Synchronization
+import Testing
+
+/// A webhook receiver on loopback that answers every request with `status` and keeps what came.
+final class RecordingReceiver: Sendable {
+    struct Received: Sendable {
+        var method: String
+        var path: String
+        var query: String
+        var headers: [String: String]
+        var body: Data
+    }
+
+    let received = Mutex<[Received]>([])
+    let status: HTTPResponse.Status
+
+    init(status: HTTPResponse.Status = .ok) { self.status = status }
+
+    var requests: [Received] { received.withLock { $0 } }
+
+    /// Runs the receiver for the duration of `body`, handing it the base URL.
+    func serve(_ body: (String) async throws -> Void) async throws {
+        let router = Router()
+        for method in [HTTPRequest.Method.get, .post] {
+            router.on("/hooks/**", method: method) { request, _ in
+                let bytes = try await request.body.collect(upTo: 1 << 20)
+                var headers: [String: String] = [:]
+                for field in request.headers { headers[field.name.canonicalName] = field.value }
+                self.received.withLock {
+                    $0.append(Received(method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: headers, body: Data(bytes.readableBytesView)))
+                }
+                return Response(status: self.status)
+            }
+        }
+        let bound = AsyncStream.makeStream(of: Int.self)
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: { channel in
+            bound.continuation.yield(channel.localAddress?.port ?? 0)
+        })
+        let serving = Task { try await app.runService() }
+        defer { serving.cancel() }
+        var ports = bound.stream.makeAsyncIterator()
+        let port = try #require(await ports.next())
+        try await body("http://127.0.0.1:\(port)")
+    }
+}
+
+@Suite struct WebhookDriverTests {
+    static let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+    func target(_ url: String, retry: WebhookRetry = WebhookRetry(maxAttempts: 2, backoff: .milliseconds(5))) -> WebhookTarget {
+        WebhookTarget(baseURL: url, sources: [
+            .precoro: WebhookSource(name: "precoro", token: "p"), .economic: WebhookSource(name: "economic", token: "e"),
+            .kladana: WebhookSource(name: "kladana", token: "k"), .softledger: WebhookSource(name: "softledger", token: "s"),
+            .standardWebhooks: WebhookSource(name: "shop", signingSecret: Self.secret),
+        ], retry: retry)
+    }
+
+    func simulator() -> ProviderSimulator {
+        let simulator = ProviderSimulator(seed: 3)
+        SimulatorDataset(entities: 70, seed: 3).load(into: simulator)
+        return simulator
+    }
+
+    @Test func withoutFaultsEveryAnnouncedChangeArrivesOnceInTheProvidersFormat() async throws {
+        let receiver = RecordingReceiver()
+        try await receiver.serve { url in
+            let driver = try WebhookDriver(simulator: simulator(), target: target(url), faults: .none, seed: 5)
+            let stats = try await driver.run(MutationPlan(mutations: 80))
+            #expect(stats.mutations == 80)
+            #expect(stats.sent == stats.webhooksIntended && stats.delivered == stats.sent && stats.givenUp == 0)
+            #expect(receiver.requests.count == stats.sent)
+        }
+        let paths = Set(receiver.requests.map { $0.path.split(separator: "/").dropFirst().first.map(String.init) ?? "" })
+        #expect(paths == ["precoro", "economic", "kladana", "softledger", "shop"], "every targeted source gets webhooks: \(paths)")
+        for request in receiver.requests where request.path.hasPrefix("/hooks/economic/") {
+            #expect(request.query.contains("newnumber=") && request.query.contains("oldnumber=") && request.query.contains("token=e"))
+        }
+        for request in receiver.requests where request.path == "/hooks/shop" {
+            #expect(request.headers["webhook-signature"]?.hasPrefix("v1,") == true && request.headers["webhook-id"] != nil)
+        }
+    }
+
+    @Test func faultsDropDuplicateAndReorderTheSameWayForTheSameSeed() async throws {
+        var runs: [DriveStats] = []
+        for _ in 0..<2 {
+            let receiver = RecordingReceiver()
+            try await receiver.serve { url in
+                let faults = WebhookFaults(dropRate: 0.3, duplicateRate: 0.2, reorderRate: 0.2)
+                let stats = try await WebhookDriver(simulator: simulator(), target: target(url), faults: faults, seed: 9).run(MutationPlan(mutations: 150))
+                #expect(stats.webhooksIntended - stats.dropped + stats.duplicated == stats.sent)
+                #expect(stats.dropped > 0 && stats.duplicated > 0 && stats.reordered > 0)
+                #expect(receiver.requests.count == stats.sent)
+                runs.append(stats)
+            }
+        }
+        #expect(runs[0] == runs[1])
+    }
+
+    @Test func aSilentBulkActionChangesSoftLedgerWithoutAWebhook() async throws {
+        let receiver = RecordingReceiver()
+        let simulator = simulator()
+        let before = simulator.truthLines()
+        try await receiver.serve { url in
+            let stats = try await WebhookDriver(simulator: simulator, target: target(url), faults: .none, seed: 1)
+                .run(MutationPlan(mutations: 0, silentBulk: 5))
+            #expect(stats.silent == 5 && stats.mutations == 5 && stats.sent == 0)
+        }
+        #expect(receiver.requests.isEmpty)
+        let changed = zip(before, simulator.truthLines()).filter { $0 != $1 }
+        #expect(!changed.isEmpty && changed.allSatisfy { $0.1.contains("\"source\":\"softledger\"") })
+    }
+
+    @Test func deliveriesIngestRefusesAreRetriedThenGivenUp() async throws {
+        let receiver = RecordingReceiver(status: .serviceUnavailable)
+        try await receiver.serve { url in
+            let stats = try await WebhookDriver(simulator: simulator(), target: target(url, retry: WebhookRetry(maxAttempts: 3, backoff: .milliseconds(1))), faults: .none, seed: 2)
+                .run(MutationPlan(mutations: 10))
+            #expect(stats.delivered == 0 && stats.givenUp == stats.sent)
+            #expect(stats.attempts == 3 * stats.sent)
+            #expect(receiver.requests.count == stats.attempts)
+        }
+    }
+
+    @Test func aKladanaBulkImportSharesRequestsTenEventsToEach() async throws {
+        let receiver = RecordingReceiver()
+        try await receiver.serve { url in
+            let kladanaOnly = WebhookTarget(baseURL: url, sources: [.kladana: WebhookSource(name: "kladana", token: "k")])
+            let stats = try await WebhookDriver(simulator: simulator(), target: kladanaOnly, faults: .none, seed: 4)
+                .run(MutationPlan(mutations: 2, bulkImports: 1, bulkSize: 40))
+            #expect(stats.mutations == 42)
+            #expect(stats.sent == 4 + 2, "40 bulk events in 4 requests, then one request per ordinary change")
+        }
+        let eventCounts = try receiver.requests.map { request in
+            let object = try #require(try JSONSerialization.jsonObject(with: request.body) as? [String: Any])
+            return (object["events"] as? [Any])?.count ?? 0
+        }
+        #expect(eventCounts.sorted() == [1, 1, 10, 10, 10, 10])
+        #expect(Set(receiver.requests.compactMap { $0.query.split(separator: "&").first { $0.hasPrefix("requestId=") } }).count == 6)
+    }
+}
