@@ -30,8 +30,29 @@ public final class MirrorStore: Sink {
     public static func open(path: String, options: SQLiteOptions = SQLiteOptions()) throws -> MirrorStore {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // Several processes (two workers, a reconcile) may open a new mirror, or one that lacks a
+        // migration, at once. Switching a new file to WAL can then be refused as busy, and GRDB's
+        // migrator reads which migrations are applied before it takes the write lock, so the loser
+        // of that race fails on a migration the winner has just applied. Each migration is its own
+        // transaction, so opening again carries on from where the winner got to.
+        for attempt in 1..<10 {
+            do {
+                return try openAndMigrate(path: path, options: options)
+            } catch let error as DatabaseError where [.SQLITE_ERROR, .SQLITE_BUSY].contains(error.resultCode) {
+                Thread.sleep(forTimeInterval: 0.02 * Double(attempt))
+            }
+        }
+        return try openAndMigrate(path: path, options: options)
+    }
+
+    private static func openAndMigrate(path: String, options: SQLiteOptions) throws -> MirrorStore {
         let pool = try DatabasePool(path: path, configuration: SQLiteSchema.configuration(options))
-        try migrator.migrate(pool)
+        do {
+            try migrator.migrate(pool)
+        } catch {
+            try? pool.close()
+            throw error
+        }
         return MirrorStore(pool: pool)
     }
 

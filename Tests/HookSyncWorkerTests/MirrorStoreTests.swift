@@ -2,6 +2,7 @@ import Foundation
 import HookSyncCore
 import HookSyncSQLite
 import HookSyncTestSupport
+import Synchronization
 import Testing
 
 /// The mirror's no-regression rule, on a real SQLite file.
@@ -21,6 +22,20 @@ import Testing
 
     func stored() async throws -> String? {
         try await mirror.row(key)?.data.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    @Test func processesOpeningANewMirrorAtOnceAllGetAMigratedFile() throws {
+        // Two workers and a reconcile starting together each migrate the mirror. Threads rather than
+        // tasks, so that the openers truly run at once (the cooperative pool has a thread per core),
+        // each with its own connection, as separate processes have.
+        let failures = Mutex<[String]>([])
+        for round in 0..<10 {
+            let path = folder.appending(path: "fresh-\(round).sqlite").path
+            DispatchQueue.concurrentPerform(iterations: 8) { _ in
+                do { try MirrorStore.open(path: path).close() } catch { failures.withLock { $0.append("\(error)") } }
+            }
+        }
+        #expect(failures.withLock { $0 } == [])
     }
 
     @Test func anOlderCopyNeverReplacesANewerOne() async throws {
