@@ -12,12 +12,24 @@ public struct ReconcileTarget: Sendable {
     public var type: String
     public var mode: ReconcileMode
     public var since: Date?
+    /// True when a resync request (`POST /admin/resync`) asked for it: such a pass that cannot run
+    /// now (another holds the lock, or the process stops) is asked for again rather than lost.
+    public var requested: Bool
 
-    public init(source: SourceConfiguration, type: String, mode: ReconcileMode, since: Date? = nil) {
+    public init(source: SourceConfiguration, type: String, mode: ReconcileMode, since: Date? = nil, requested: Bool = false) {
         self.source = source
         self.type = type
         self.mode = mode
         self.since = since
+        self.requested = requested
+    }
+
+    /// Records the pass again as a resync request if it was one and `error` says it did not get
+    /// to run (the lock was held) or was cut short by shutdown. Returns whether it did.
+    public func requeueIfInterrupted(by error: any Error, in store: any ReconcileStore) async -> Bool {
+        guard requested, error is ReconcileLockError || error is CancellationError else { return false }
+        let again = ResyncRequest(source: source.name, type: type, since: since, full: mode == .full)
+        return (try? await store.requestResync(again, now: Date())) != nil
     }
 }
 
@@ -27,7 +39,7 @@ extension ResyncRequest {
     public func targets(in config: HookSyncConfiguration) -> [ReconcileTarget]? {
         guard let source = config.source(named: source) else { return nil }
         let mode: ReconcileMode = full ? .full : since == nil ? .incremental : .since
-        return (type.map { [$0] } ?? source.reconcile.types).map { ReconcileTarget(source: source, type: $0, mode: mode, since: since) }
+        return (type.map { [$0] } ?? source.reconcile.types).map { ReconcileTarget(source: source, type: $0, mode: mode, since: since, requested: true) }
     }
 }
 
@@ -90,7 +102,10 @@ public struct ResyncService: Service {
                     "listed": "\(summary.counts.listed)", "changed": "\(summary.counts.changed)", "deleted": "\(summary.counts.deleted)",
                 ])
             } catch {
-                logger.error("resync failed", metadata: ["source": "\(target.source.name)", "type": "\(target.type)", "error": "\(error)"])
+                let requeued = await target.requeueIfInterrupted(by: error, in: store)
+                logger.error("resync failed", metadata: [
+                    "source": "\(target.source.name)", "type": "\(target.type)", "error": "\(error)", "asked_for_again": "\(requeued)",
+                ])
             }
         }
     }

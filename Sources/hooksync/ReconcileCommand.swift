@@ -45,11 +45,7 @@ struct ReconcileCommand: AsyncParsableCommand {
             }
             plans += targets
         }
-        for source in try runner.sources() {
-            for type in selection.type.map({ [$0] }) ?? source.reconcile.types {
-                plans.append(ReconcileTarget(source: source, type: type, mode: .incremental))
-            }
-        }
+        plans += try runner.targets()
         guard !plans.isEmpty else {
             throw CommandFailure("nothing to reconcile: no source in \(options.configPath) lists reconcile.types" + (selection.source.map { " (asked for source \($0))" } ?? ""))
         }
@@ -60,11 +56,12 @@ struct ReconcileCommand: AsyncParsableCommand {
 struct ResyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resync",
-        abstract: "Resync a source by hand: from a time, or in full (which also finds deletions).",
+        abstract: "Resync by hand: from a time, or in full (which also finds deletions).",
         discussion: """
             --since TIME lists entities modified since then (ISO 8601, e.g. 2026-11-01T00:00:00Z). --full lists \
             every entity and tombstones mirrored ones the provider no longer has; deletions are only ever \
-            inferred from a full listing. Without either, runs an incremental pass, as reconcile does.
+            inferred from a full listing. Without either, runs an incremental pass, as reconcile does. \
+            Without --source, resyncs every source that lists reconcile.types.
             """)
 
     @OptionGroup var options: GlobalOptions
@@ -73,7 +70,6 @@ struct ResyncCommand: AsyncParsableCommand {
     @Flag(help: "List everything, and tombstone what the provider no longer has.") var full = false
 
     func validate() throws {
-        guard selection.source != nil else { throw ValidationError("--source is required: name the source to resync") }
         if since != nil && full { throw ValidationError("--since and --full exclude each other") }
         if let since, ISO8601DateFormatter().date(from: since) == nil {
             throw ValidationError("--since \(since) is not an ISO 8601 time such as 2026-11-01T00:00:00Z")
@@ -82,14 +78,14 @@ struct ResyncCommand: AsyncParsableCommand {
 
     func run() async throws {
         let runner = try ReconcileRunner(options: options, selection: selection, label: "hooksync.resync")
-        guard let source = try runner.sources().first else { throw CommandFailure("no source to resync") }
-        let types = selection.type.map { [$0] } ?? source.reconcile.types
-        guard !types.isEmpty else {
-            throw CommandFailure("source \(source.name) has no reconcile.types; name one with --type")
-        }
         let mode: ReconcileMode = full ? .full : since == nil ? .incremental : .since
         let sinceDate = since.flatMap { ISO8601DateFormatter().date(from: $0) }
-        try await runner.run(types.map { ReconcileTarget(source: source, type: $0, mode: mode, since: sinceDate) })
+        let targets = try runner.targets().map { ReconcileTarget(source: $0.source, type: $0.type, mode: mode, since: sinceDate) }
+        guard !targets.isEmpty else {
+            throw CommandFailure(selection.source.map { "source \($0) has no reconcile.types; name one with --type" }
+                ?? "nothing to resync: no source in \(options.configPath) lists reconcile.types")
+        }
+        try await runner.run(targets)
     }
 }
 
@@ -122,6 +118,20 @@ struct ReconcileRunner {
         return [source]
     }
 
+    /// Incremental passes for the selection: the named source's types (or the one `--type`), else every
+    /// source's; `--type` alone picks the sources that list that type.
+    func targets() throws -> [ReconcileTarget] {
+        try sources().flatMap { source -> [ReconcileTarget] in
+            let types: [String]
+            if let type = selection.type {
+                types = selection.source != nil || source.reconcile.types.contains(type) ? [type] : []
+            } else {
+                types = source.reconcile.types
+            }
+            return types.map { ReconcileTarget(source: source, type: $0, mode: .incremental) }
+        }
+    }
+
     func run(_ plans: [ReconcileTarget]) async throws {
         let mirror: MirrorStore?
         let sink: any Sink
@@ -146,7 +156,8 @@ struct ReconcileRunner {
                 print(Self.describe(summary))
             } catch {
                 if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-                let message = "\(plan.source.name)/\(plan.type): \(error)"
+                let requeued = await plan.requeueIfInterrupted(by: error, in: store)
+                let message = "\(plan.source.name)/\(plan.type): \(error)" + (requeued ? " (the resync request is kept for the next run)" : "")
                 FileHandle.standardError.write(Data("hooksync: \(message)\n".utf8))
                 failures.append(message)
             }
