@@ -55,7 +55,8 @@ struct IngestProcessTests {
     }
 
     /// Senders each POST distinct Precoro ids over one connection until stopped; returns the ids answered 200.
-    func load(senders: Int, until stop: @escaping @Sendable () -> Bool) async -> [Int] {
+    /// `acknowledgements` counts them as they come.
+    func load(senders: Int, counting acknowledgements: Counter, until stop: @escaping @Sendable () -> Bool) async -> [Int] {
         await withTaskGroup(of: [Int].self) { group in
             for sender in 0..<senders {
                 group.addTask {
@@ -69,7 +70,10 @@ struct IngestProcessTests {
                         let request = TestClient.Request("/hooks/precoro?token=process-test-token", method: .post,
                             headers: [.contentType: "application/json"], body: ByteBuffer(string: #"{"id": \#(id), "type": 3, "action": 1}"#))
                         guard let response = try? await client.execute(request) else { break }
-                        if response.status == .ok { acknowledged.append(id) }
+                        if response.status == .ok {
+                            acknowledged.append(id)
+                            acknowledgements.increment()
+                        }
                     }
                     try? await client.shutdown()
                     return acknowledged
@@ -79,18 +83,20 @@ struct IngestProcessTests {
         }
     }
 
-    /// Loads the server, sends it `signal` after `delay`, keeps sending for `grace` more, then stops.
+    /// Loads the server, sends it `signal` once `before` requests have been acknowledged (so the
+    /// signal lands under load however slow the machine), keeps sending for `grace` more, then stops.
     func load(
-        senders: Int, signalling ingest: ChildProcess, _ signal: Int32, after delay: Duration, thenSendFor grace: Duration = .zero
+        senders: Int, signalling ingest: ChildProcess, _ signal: Int32, afterAcknowledging before: Int, thenSendFor grace: Duration = .zero
     ) async throws -> [Int] {
         let stopped = ManagedFlag()
+        let acknowledgements = Counter()
         let signaller = Task {
-            try await Task.sleep(for: delay)
+            defer { stopped.set() }
+            try await waitUntil("\(before) requests are acknowledged", timeout: .seconds(30)) { acknowledgements.value >= before }
             ingest.kill(signal)
             try await Task.sleep(for: grace)
-            stopped.set()
         }
-        let acknowledged = await load(senders: senders, until: { stopped.isSet })
+        let acknowledged = await load(senders: senders, counting: acknowledgements, until: { stopped.isSet })
         try await signaller.value
         return acknowledged
     }
@@ -104,9 +110,9 @@ struct IngestProcessTests {
     @Test func everyAcknowledgedRequestSurvivesKillNine() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let ingest = try await startIngest()
-        let acknowledged = try await load(senders: 8, signalling: ingest, SIGKILL, after: .milliseconds(800))
+        let acknowledged = try await load(senders: 8, signalling: ingest, SIGKILL, afterAcknowledging: 200)
         _ = try await ingest.wait(timeout: .seconds(10))
-        #expect(acknowledged.count > 50, "the load reached the server before the kill")
+        #expect(acknowledged.count >= 200, "the load reached the server before the kill")
 
         let stored = try storedEntityIDs()
         let lost = Set(acknowledged).subtracting(stored)
@@ -122,7 +128,7 @@ struct IngestProcessTests {
     @Test func sigtermFinishesInFlightRequestsAndExitsZero() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let ingest = try await startIngest()
-        let acknowledged = try await load(senders: 4, signalling: ingest, SIGTERM, after: .milliseconds(500), thenSendFor: .milliseconds(300))
+        let acknowledged = try await load(senders: 4, signalling: ingest, SIGTERM, afterAcknowledging: 100, thenSendFor: .milliseconds(300))
         let result = try await ingest.wait(timeout: .seconds(15))
         #expect(result.status == 0, "exit status \(result.status): \(result.standardError)")
         #expect(Set(acknowledged).isSubset(of: try storedEntityIDs()))
@@ -130,25 +136,16 @@ struct IngestProcessTests {
     }
 }
 
+/// A count several tasks add to.
+final class Counter: Sendable {
+    private let storage = Mutex(0)
+    var value: Int { storage.withLock { $0 } }
+    func increment() { storage.withLock { $0 += 1 } }
+}
+
 /// A flag set once from one task and read from others.
 final class ManagedFlag: Sendable {
     private let storage = Mutex(false)
     var isSet: Bool { storage.withLock { $0 } }
     func set() { storage.withLock { $0 = true } }
-}
-
-/// A port that was free a moment ago on 127.0.0.1 (the kernel's choice, released for the child to bind).
-func freeLoopbackPort() throws -> Int {
-    let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(socket) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-    }
-    guard bound else { throw POSIXError(.EADDRINUSE) }
-    return Int(UInt16(bigEndian: address.sin_port))
 }

@@ -73,16 +73,6 @@ struct WorkerProcessTests {
                       raw: RawRequest(method: "POST", path: "/hooks/economic/customer", body: Data()))
     }
 
-    func waitUntil(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(25))
-        }
-        Issue.record("timed out after \(timeout) waiting until \(what)")
-        throw ChildProcessTimeout(command: what, timeout: timeout)
-    }
-
     @Test func twoWorkerProcessesNeverFetchOneEntityAtOnce() async throws {
         try await withSimulator {
             let entities = 40
