@@ -224,6 +224,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The product as separate processes under faults: simulator, ingest, worker, resync.
+        .testTarget(
+            name: "HookSyncEndToEndTests",
+            dependencies: [
+                "HookSyncTestSupport", "hooksync", "hooksync-sim",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "HookSyncCLITests",
             dependencies: ["HookSyncCore", "HookSyncTestSupport", "hooksync"],
