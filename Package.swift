@@ -237,7 +237,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HookSyncCLITests",
-            dependencies: ["HookSyncCore", "HookSyncTestSupport", "hooksync"],
+            dependencies: ["HookSyncCore", "HookSyncSQLite", "HookSyncTestSupport", "hooksync"],
             swiftSettings: swiftSettings
         ),
     ]

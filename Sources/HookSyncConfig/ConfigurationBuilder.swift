@@ -53,7 +53,7 @@ struct ConfigurationBuilder {
             root.problems.add("sources", "two sources are named \"\(source.name)\"; names must be unique")
         }
 
-        let sink = root.mapping("sink").map(sink) ?? .mirror(database: mirrorPath(next: database))
+        let sink = root.mapping("sink").map { self.sink($0, queueDatabase: database) } ?? SinkConfiguration.mirror(database: mirrorPath(next: database))
         root.rejectUnknownKeys()
 
         return HookSyncConfiguration(
@@ -111,13 +111,13 @@ struct ConfigurationBuilder {
             allowCIDRs: allowCIDRs, api: api, limits: limits, reconcile: reconcile)
     }
 
-    func sink(_ reader: MappingReader) -> SinkConfiguration? {
+    func sink(_ reader: MappingReader, queueDatabase: String) -> SinkConfiguration? {
         enum Kind: String, CaseIterable { case mirror, http, exec }
         let kind: Kind? = reader.choice("kind", default: .mirror)
         defer { reader.rejectUnknownKeys() }
         switch kind {
         case .mirror:
-            return .mirror(database: resolve(reader.string("database") ?? "./data/mirror.sqlite"))
+            return .mirror(database: reader.string("database").map(resolve) ?? mirrorPath(next: queueDatabase))
         case .http:
             let url = reader.string("url", required: true)
             if let url, URL(string: url)?.scheme?.hasPrefix("http") != true {

@@ -1,5 +1,6 @@
 import Foundation
 import HookSyncCore
+import HookSyncSQLite
 import HookSyncTestSupport
 import Testing
 
@@ -29,7 +30,7 @@ struct CommandLineTests {
     @Test func helpListsEveryCommand() async throws {
         let result = try await run(["--help"])
         #expect(result.status == 0)
-        for command in ["migrate", "config", "status", "dead-letters", "prune"] {
+        for command in ["migrate", "config", "ingest", "worker", "reconcile", "resync", "status", "dead-letters", "quarantine", "mirror", "prune"] {
             #expect(result.standardOutput.contains(command))
         }
         let statusHelp = try await run(["status", "--help"])
@@ -94,6 +95,32 @@ struct CommandLineTests {
         #expect(document.received == 0 && document.work.pending == 0)
         #expect(document.schema_version == "0003_reconcile")
         #expect(status.standardOutput.contains("\"oldest_pending_age_seconds\" : null"))
+    }
+
+    @Test func aSecondReconcileOfTheSameSourceAndTypeIsRefusedNamingTheHolder() async throws {
+        let config = try writeConfig("""
+            database: ./queue.sqlite
+            sources:
+              - name: economic
+                kind: economic
+                webhook_token: t
+                api: { base_url: "http://127.0.0.1:9/economic", app_secret_token: a, agreement_grant_token: g }
+                reconcile: { types: [customer] }
+            """)
+        _ = try await run(["migrate", "--config", config])
+        let store = try SQLiteQueueStore.open(path: folder.appending(path: "queue.sqlite").path)
+        defer { try? store.close() }
+        let plan = ReconcilePassPlan(source: "economic", type: "customer", mode: .incremental, listedFrom: nil, upperBound: Date())
+        _ = try await store.beginPass(plan, owner: "nightly-host:4242", now: Date(), staleAfter: .seconds(300))
+
+        let second = try await run(["reconcile", "--config", config])
+        #expect(second.status == 1)
+        #expect(second.standardError.contains("economic/customer: a reconcile of economic/customer is already running (owner nightly-host:4242"))
+
+        let unknown = try await run(["resync", "--source", "nope", "--config", config])
+        #expect(unknown.status != 0 && unknown.standardError.contains("no source named nope"))
+        let both = try await run(["resync", "--full", "--since", "2026-11-01T00:00:00Z", "--config", config])
+        #expect(both.status != 0 && both.standardError.contains("--since and --full exclude each other"))
     }
 
     @Test func deadLetterCommandsExplainWhatIsWrong() async throws {

@@ -79,6 +79,14 @@ struct ConfigLoaderTests {
         #expect(config.sources.isEmpty)
     }
 
+    @Test func theMirrorSitsBesideTheQueueUnlessPlacedElsewhere() throws {
+        let loader = ConfigLoader(environment: [:])
+        let bare = try loader.parse(yaml: "database: /var/lib/hooksync/queue.sqlite\nsink: { kind: mirror }\n")
+        #expect(bare.sink == .mirror(database: "/var/lib/hooksync/mirror.sqlite"))
+        let placed = try loader.parse(yaml: "database: /var/lib/hooksync/queue.sqlite\nsink: { kind: mirror, database: /srv/mirror.sqlite }\n")
+        #expect(placed.sink == .mirror(database: "/srv/mirror.sqlite"))
+    }
+
     @Test func missingVariableNamesTheKeyAndTheVariable() {
         var environment = Self.environment
         environment["PRECORO_API_TOKEN"] = nil
