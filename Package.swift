@@ -221,6 +221,8 @@ let package = Package(
                 "HookSyncSimulator", "HookSyncTestSupport", "hooksync", "hooksync-sim",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -67,31 +67,17 @@ struct ExecSink: Sink {
     }
 
     private func run(input: String) async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let stdin = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardError = stderr
-        process.standardOutput = FileHandle.nullDevice
-        let exited = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { process in
-            exited.continuation.yield(process.terminationStatus)
-            exited.continuation.finish()
-        }
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try? stdin.fileHandleForWriting.close()
-        let timer = Task {
-            try await Task.sleep(for: timeout)
-            process.terminate()
-        }
-        var status: Int32 = -1
-        for await code in exited.stream { status = code }
-        timer.cancel()
-        guard status == 0 else {
-            let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile().prefix(500), as: UTF8.self)
-            throw SinkError("sink command exited with status \(status)" + (message.isEmpty ? "" : ": \(message)"))
+        let outcome = try await ShellCommand.run(command, input: Data(input.utf8), timeout: timeout)
+        let detail = outcome.standardError.isEmpty ? "" : ": \(outcome.standardError.prefix(500))"
+        switch (outcome.exitStatus, outcome.signal) {
+        case (0?, _):
+            return
+        case (let status?, _):
+            throw SinkError("sink command exited with status \(status)\(detail)")
+        case (nil, SIGKILL):
+            throw SinkError("sink command did not finish within \(timeout) and was stopped\(detail)")
+        case (nil, let signal):
+            throw SinkError("sink command was killed by signal \(signal ?? 0)\(detail)")
         }
     }
 }
