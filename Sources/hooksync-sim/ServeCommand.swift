@@ -17,8 +17,19 @@ struct ServeCommand: AsyncParsableCommand {
             Credentials are SimulatorCredentials' defaults: Precoro email sim@example.com and token \
             precoro-token; e-conomic economic-app / economic-grant; Kladana kladana-token; SoftLedger \
             client sl-client, secret sl-secret, tenant sl-tenant, audience sl-audience; Standard Webhooks \
-            bearer standard-token. SIGTERM or SIGINT: stop accepting, finish the requests in flight, exit 0. \
-            Log level: $LOG_LEVEL (default info), on stderr.
+            bearer standard-token.
+
+            Control endpoints, beside the APIs: POST /_sim/drive changes the data and sends webhooks announcing \
+            the changes to HookSync's ingest, e.g. {"webhooks_url": "http://127.0.0.1:8080", "sources": \
+            {"economic": {"name": "economic", "token": "…"}}, "mutations": 500, "rate": 100, "bulk_imports": 1, \
+            "bulk_size": 100, "silent_bulk": 20, "drop_rate": 0.2, "duplicate_rate": 0.1, "reorder_rate": 0.05} \
+            (202; 409 while a drive runs; 400 naming a bad key). GET /_sim/stats counts the drive's webhooks and \
+            the API requests; GET /_sim/truth?source=economic=economic prints the data now as `hooksync mirror \
+            export` lines; POST /_sim/faults {"provider": "kladana", "forced_status": 401} replaces a provider's \
+            faults (also latency_ms, failure_rate, timeout_rate, fail_next). scripts/demo uses them all.
+
+            SIGTERM or SIGINT: stop accepting, finish the requests in flight, exit 0. Log level: $LOG_LEVEL \
+            (default info), on stderr.
             """)
 
     @OptionGroup var dataset: DatasetOptions

@@ -1,7 +1,9 @@
 import Foundation
 import HookSyncCore
 import HookSyncSimulator
+import HookSyncTestSupport
 import Hummingbird
+import HummingbirdTesting
 import NIOCore
 import Synchronization
 import Testing
@@ -141,5 +143,34 @@ final class RecordingReceiver: Sendable {
         }
         #expect(eventCounts.sorted() == [1, 1, 10, 10, 10, 10])
         #expect(Set(receiver.requests.compactMap { $0.query.split(separator: "&").first { $0.hasPrefix("requestId=") } }).count == 6)
+    }
+
+    @Test func theDriveEndpointExplainsBadRequestsAndRunsOneDriveAtATime() async throws {
+        let receiver = RecordingReceiver()
+        try await receiver.serve { url in
+            let simulator = simulator()
+            try await simulator.application().test(.router) { client in
+                let headers: HTTPFields = [.contentType: "application/json"]
+                let bad = try await client.execute(uri: "/_sim/drive", method: .post, headers: headers, body: ByteBuffer(string: #"{"sources": {}}"#))
+                #expect(bad.status == .badRequest && bad.text.contains("lacks webhooks_url"))
+                let rate = try await client.execute(uri: "/_sim/drive", method: .post, headers: headers, body: ByteBuffer(string: """
+                    {"webhooks_url": "\(url)", "sources": {"economic": {"name": "economic", "token": "e"}}, "drop_rate": 1.5}
+                    """))
+                #expect(rate.status == .badRequest && rate.text.contains("drop_rate must be between 0 and 1, got 1.5"))
+                let body = #"{"webhooks_url": "\#(url)", "sources": {"economic": {"name": "economic", "token": "e"}}, "mutations": 50, "rate": 100}"#
+                #expect(try await client.execute(uri: "/_sim/drive", method: .post, headers: headers, body: ByteBuffer(string: body)).status == .accepted)
+                #expect(try await client.execute(uri: "/_sim/drive", method: .post, headers: headers, body: ByteBuffer(string: body)).status == .conflict)
+                try await waitUntil("the drive is over") {
+                    try await client.execute(uri: "/_sim/stats", method: .get).object["running"] as? Bool == false
+                }
+                let stats = try await client.execute(uri: "/_sim/stats", method: .get).object["webhooks"] as? [String: Any]
+                #expect(stats?["mutations"] as? Int == 50 && stats?["delivered"] as? Int == stats?["sent"] as? Int)
+
+                let faults = try await client.execute(uri: "/_sim/faults", method: .post, headers: headers, body: ByteBuffer(string: #"{"provider": "economic", "forced_status": 401}"#))
+                #expect(faults.status == .ok)
+                #expect(try await client.execute(uri: "/economic/customers", method: .get, headers: Auth.economic).status == .unauthorized)
+            }
+        }
+        #expect(receiver.requests.count > 0)
     }
 }
