@@ -33,7 +33,7 @@ let package = Package(
     ],
     targets: [
         // The domain: envelopes, queue semantics as a protocol, retry policy. No I/O, no dependencies.
-        .target(name: "HookSyncCore", swiftSettings: swiftSettings),
+        .target(name: "HookSyncCore", dependencies: [.product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
 
         // hooksync.yaml: parsing, ${ENV} interpolation, validation with errors that name the key.
         .target(

@@ -1,3 +1,4 @@
+import HookSyncCore
 import Synchronization
 
 /// The changes a drive makes to the ground truth, each taken under the simulator's lock in one step

@@ -1,3 +1,4 @@
+import HookSyncCore
 public import Foundation
 
 /// A reproducible set of entities spread over the providers, for the `hooksync-sim` demo, benchmarks

@@ -1,3 +1,5 @@
+import HookSyncCore
+
 /// Everything the simulator knows and counts, guarded as one value by `ProviderSimulator`'s mutex.
 ///
 /// Plain value code with no locking or I/O of its own, so each rule (timestamps that only move

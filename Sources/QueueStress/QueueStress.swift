@@ -40,7 +40,7 @@ struct QueueStress {
     }
 
     static func enqueue(_ store: SQLiteQueueStore, _ options: Options) async throws {
-        var random = SplitMix64(seed: UInt64(options.int("--seed")))
+        var random = SeededGenerator(seed: UInt64(options.int("--seed")))
         let events = options.int("--events"), entities = options.int("--entities"), shared = options.int("--shared", 0)
         let seed = options.int("--seed")
         var sent = 0, accepted = 0, duplicates = 0
@@ -64,7 +64,7 @@ struct QueueStress {
     static func work(_ store: SQLiteQueueStore, _ options: Options) async throws {
         let owner = options.string("--owner"), stopFile = options.string("--stop-file")
         let log = try LineLog(path: options.string("--log"))
-        var random = SplitMix64(seed: owner.utf8.reduce(UInt64(1469598103934665603)) { ($0 ^ UInt64($1)) &* 1099511628211 })
+        var random = SeededGenerator(seed: owner.utf8.reduce(UInt64(1469598103934665603)) { ($0 ^ UInt64($1)) &* 1099511628211 })
         while true {
             let items = try await store.claim(limit: 16, leaseDuration: .seconds(60), owner: owner)
             let claimedAt = wallNanoseconds()
@@ -128,19 +128,5 @@ final class LineLog {
     func close() throws {
         try handle.write(contentsOf: Data(buffer.utf8))
         try handle.close()
-    }
-}
-
-/// A small seeded generator, so a failing run can be replayed with the same seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

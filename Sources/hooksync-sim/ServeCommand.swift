@@ -59,7 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = bootstrapLogging(label: "hooksync-sim")
+        let logger = ProcessLogging.bootstrap(label: "hooksync-sim")
         let simulator = ProviderSimulator(seed: dataset.seed)
         SimulatorDataset(entities: dataset.entities, seed: dataset.seed).load(into: simulator)
         let faults = SimulatorFaults(latency: HumanDuration.parse(latency) ?? .zero, failureRate: failureRate, timeoutRate: timeoutRate)
@@ -74,15 +74,4 @@ struct ServeCommand: AsyncParsableCommand {
         let group = ServiceGroup(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
         try await group.run()
     }
-}
-
-/// Logs to stderr at $LOG_LEVEL (default info). Call once per process.
-func bootstrapLogging(label: String) -> Logger {
-    let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = level
-        return handler
-    }
-    return Logger(label: label)
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HookSyncApp
 import HookSyncConfig
+import HookSyncCore
 import HookSyncIngest
 import HookSyncSQLite
 import Logging
@@ -21,7 +22,7 @@ struct IngestCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
-        let logger = bootstrapLogging(label: "hooksync.ingest")
+        let logger = ProcessLogging.bootstrap(label: "hooksync.ingest")
         let workspace = try options.loadWorkspace()
         let store = try workspace.openStore()
         let config = workspace.config
@@ -35,15 +36,4 @@ struct IngestCommand: AsyncParsableCommand {
         try await group.run()
         try store.close()
     }
-}
-
-/// Logs to stderr at $LOG_LEVEL (default info). Call once per process, from the command that runs.
-func bootstrapLogging(label: String) -> Logger {
-    let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = level
-        return handler
-    }
-    return Logger(label: label)
 }

@@ -99,7 +99,7 @@ struct ReconcileRunner {
     let logger: Logger
 
     init(options: GlobalOptions, selection: ReconcileOptions, label: String) throws {
-        logger = bootstrapLogging(label: label)
+        logger = ProcessLogging.bootstrap(label: label)
         workspace = try options.loadWorkspace()
         config = workspace.config
         store = try workspace.openStore()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import HookSyncApp
 import HookSyncConfig
+import HookSyncCore
 import HookSyncSQLite
 import HookSyncWorker
 import Logging
@@ -26,7 +27,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
-        let logger = bootstrapLogging(label: "hooksync.worker")
+        let logger = ProcessLogging.bootstrap(label: "hooksync.worker")
         let workspace = try options.loadWorkspace()
         let store = try workspace.openStore()
         if workspace.config.sources.isEmpty { logger.warning("no sources configured: every item will be dead-lettered") }

@@ -1,3 +1,5 @@
+import HookSyncCore
+
 /// Applies `WebhookFaults` to one drive's stream of deliveries: for each delivery a provider means to
 /// send, what goes out now, in order.
 ///

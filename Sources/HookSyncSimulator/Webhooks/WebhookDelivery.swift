@@ -1,3 +1,5 @@
+import HookSyncCore
+
 /// One webhook request as the provider composes it, before HookSync's address and credentials are
 /// added (`WebhookTarget.url(for:)`): what goes below `/hooks/{source}`, the query the provider
 /// fills in, and the body.

@@ -1,3 +1,5 @@
+import HookSyncCore
+
 /// Kladana's webhooks in either form (seeds/kladana-webhooks.txt, PROVIDERS.md):
 ///
 /// - JSON API: `POST ?requestId=<uuid>` with `{"auditContext": {…, "moment"}, "events": [{"meta":

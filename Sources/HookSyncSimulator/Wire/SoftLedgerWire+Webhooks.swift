@@ -1,3 +1,5 @@
+import HookSyncCore
+
 /// SoftLedger's webhooks (seeds/softledger-webhooks.txt): `POST {"uuid", "date", "objectType",
 /// "action", "objectId", "tenantId"}`, `uuid` unique per webhook, `objectType` the API object's name
 /// (`LedgerAccount`), `action` free text such as "LedgerAccount Updated". Bulk actions send none:

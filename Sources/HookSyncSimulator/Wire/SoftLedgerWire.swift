@@ -1,3 +1,4 @@
+import HookSyncCore
 import Foundation
 import HTTPTypes
 import Synchronization

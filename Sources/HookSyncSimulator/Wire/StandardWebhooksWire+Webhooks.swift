@@ -1,3 +1,5 @@
+import HookSyncCore
+
 /// A Standard Webhooks sender's webhooks (standardwebhooks.com, PROVIDERS.md): `POST {"type":
 /// "order.updated", "timestamp", "data": {"id"}}` with a `webhook-id`, signed as it is sent.
 extension StandardWebhooksWire {
