@@ -5,7 +5,7 @@ public import Foundation
 ///
 /// ```swift
 /// let pass = try await store.beginPass(ReconcilePassPlan(...), owner: "host:42", now: Date(), staleAfter: .seconds(300))
-/// try await store.recordPage(pass.id, position: position, counts: counts, now: Date())
+/// _ = try await store.recordPage(pass.id, owner: "host:42", position: position, counts: counts, now: Date())
 /// try await store.finishPass(pass.id, counts: counts, watermark: start.addingTimeInterval(-300), now: Date())
 /// ```
 public protocol ReconcileStore: Sendable {
@@ -14,7 +14,11 @@ public protocol ReconcileStore: Sendable {
     /// its last committed page). Throws `ReconcileLockError` if a live pass holds the lock.
     func beginPass(_ plan: ReconcilePassPlan, owner: String, now: Date, staleAfter: Duration) async throws -> ReconcilePass
     /// Commits the position after a page (the pass can resume there) and refreshes the heartbeat.
-    func recordPage(_ passID: Int64, position: ListingPosition, counts: ReconcileCounts, now: Date) async throws
+    /// Returns false, recording nothing, when the pass is no longer `owner`'s (another run took it over).
+    func recordPage(_ passID: Int64, owner: String, position: ListingPosition, counts: ReconcileCounts, now: Date) async throws -> Bool
+    /// Says that the pass's holder lives, between pages (a listing waiting out a rate limit can take
+    /// longer than the lock timeout). Returns false when the pass is no longer `owner`'s.
+    func heartbeat(_ passID: Int64, owner: String, now: Date) async throws -> Bool
     /// Ends the pass and, if given, moves the watermark, in one transaction.
     func finishPass(_ passID: Int64, counts: ReconcileCounts, watermark: Date?, now: Date) async throws
     func failPass(_ passID: Int64, counts: ReconcileCounts, error: String, now: Date) async throws

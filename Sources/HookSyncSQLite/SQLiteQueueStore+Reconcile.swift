@@ -44,16 +44,25 @@ extension SQLiteQueueStore {
         }
     }
 
-    public func recordPage(_ passID: Int64, position: ListingPosition, counts: ReconcileCounts, now: Date) async throws {
+    public func recordPage(_ passID: Int64, owner: String, position: ListingPosition, counts: ReconcileCounts, now: Date) async throws -> Bool {
         try await pool.write { db in
             try db.cachedStatement(sql: """
                 UPDATE reconcile_pass SET resume_since = ?, resume_page = ?, resume_cursor = ?, heartbeat_at = ?,
                     pages = ?, listed = ?, changed = ?, deleted = ?
-                WHERE id = ? AND state = 'running'
+                WHERE id = ? AND owner = ? AND state = 'running'
                 """).execute(arguments: [
                     position.since?.millisecondsSince1970, position.page, position.cursor, now.millisecondsSince1970,
-                    counts.pages, counts.listed, counts.changed, counts.deleted, passID,
+                    counts.pages, counts.listed, counts.changed, counts.deleted, passID, owner,
                 ])
+            return db.changesCount > 0
+        }
+    }
+
+    public func heartbeat(_ passID: Int64, owner: String, now: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.cachedStatement(sql: "UPDATE reconcile_pass SET heartbeat_at = ? WHERE id = ? AND owner = ? AND state = 'running'")
+                .execute(arguments: [now.millisecondsSince1970, passID, owner])
+            return db.changesCount > 0
         }
     }
 

@@ -72,6 +72,15 @@ public struct Reconciler: Sendable {
             ])
         }
         var counts = pass.counts
+        // Between pages too: a listing that waits out a provider's rate limit must not look dead.
+        let heartbeat = Task { [store, owner, clock, lockTimeout] in
+            let interval = max(lockTimeout / 4, .seconds(1))
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                guard try await store.heartbeat(pass.id, owner: owner, now: clock.now) else { return }
+            }
+        }
+        defer { heartbeat.cancel() }
         do {
             try await list(pass: pass, counts: &counts)
             if pass.plan.mode == .full, let mirror {
@@ -84,6 +93,9 @@ public struct Reconciler: Sendable {
             try await store.finishPass(pass.id, counts: counts, watermark: watermark, now: clock.now)
             return ReconcileSummary(passID: pass.id, source: source.name, type: type, mode: pass.plan.mode, counts: counts,
                                     duration: clock.now.timeIntervalSince(startedAt), resumed: pass.resumed)
+        } catch ReconcileError.lockLost(let source, let type) {
+            // The pass is the new holder's now (same row): recording a failure would end its run.
+            throw ReconcileError.lockLost(source: source, type: type)
         } catch {
             try? await store.failPass(pass.id, counts: counts, error: "\(error)", now: clock.now)
             throw error
@@ -125,7 +137,9 @@ public struct Reconciler: Sendable {
                     seenAtBoundary.insert(Self.marker(row))
                 }
             }
-            try await store.recordPage(pass.id, position: position, counts: counts, now: clock.now)
+            guard try await store.recordPage(pass.id, owner: owner, position: position, counts: counts, now: clock.now) else {
+                throw ReconcileError.lockLost(source: source.name, type: pass.plan.type)
+            }
             let elapsed = clock.now.timeIntervalSince(rateStart)
             onProgress(ReconcileProgress(
                 source: source.name, type: pass.plan.type, pages: counts.pages, listed: counts.listed, changed: counts.changed,
@@ -212,10 +226,14 @@ public struct ReconcileSummary: Sendable, Hashable {
 /// Why a pass failed, said so that the operator knows where to look.
 public enum ReconcileError: Error, CustomStringConvertible {
     case listing(source: String, type: String, ProviderAPIError)
+    /// Another run took the pass over (this process was presumed dead): it carries on, this one stops.
+    case lockLost(source: String, type: String)
 
     public var description: String {
         switch self {
         case .listing(let source, let type, let error): "listing \(source)/\(type) failed: \(error)"
+        case .lockLost(let source, let type):
+            "another run took over the pass of \(source)/\(type) (this one was silent past the lock timeout); it carries on from the last committed page"
         }
     }
 }

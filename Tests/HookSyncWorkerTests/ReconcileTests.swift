@@ -186,8 +186,8 @@ final class FakeUpstream: ProviderAPI {
         let crashed = try await database.store.beginPass(plan, owner: "crashed-host:1", now: base, staleAfter: .seconds(300))
         let firstPages = try await upstream.list(ListingQuery(type: "customer", since: nil, page: 0, pageSize: 20)).rows
         _ = try await mirror.applyListing(firstPages, pass: crashed.id, syncedAt: base)
-        try await database.store.recordPage(crashed.id, position: ListingPosition(since: firstPages.last!.remoteModifiedAt!, page: 0),
-                                            counts: ReconcileCounts(pages: 2, listed: 20, changed: 20), now: base)
+        _ = try await database.store.recordPage(crashed.id, owner: "crashed-host:1", position: ListingPosition(since: firstPages.last!.remoteModifiedAt!, page: 0),
+                                                counts: ReconcileCounts(pages: 2, listed: 20, changed: 20), now: base)
 
         await #expect(throws: ReconcileLockError.self) { try await reconciler(owner: "second").run(type: "customer", mode: .incremental) }
 
@@ -197,6 +197,39 @@ final class FakeUpstream: ProviderAPI {
         #expect(resumed.passID == crashed.id)
         #expect(resumed.counts.listed == 30, "20 from the dead holder's pages, 10 more from where it stopped")
         #expect(try await mirrored().count == 30)
+    }
+
+    @Test func aLivePassWaitingOutARateLimitKeepsItsLock() async throws {
+        for index in 0..<30 { upstream.put("w\(index)", modified: base.addingTimeInterval(Double(-1_000 + index))) }
+        upstream.with { $0.failPage[1] = .rateLimited(retryAfter: .milliseconds(2_500), detail: "daily limiter") }
+        var source = SourceConfiguration(name: "economic", kind: .economic, limits: WorkerHarness.limits())
+        source.reconcile.maxClockSkew = .seconds(60)
+        // Real time here: the lock timeout must pass while the first pass waits.
+        func reconciler(_ owner: String) -> Reconciler {
+            Reconciler(store: database.store, source: source, api: upstream, mirror: mirror, sink: mirror, clock: SystemWallClock(),
+                       owner: owner, lockTimeout: .seconds(1), pageSize: 10)
+        }
+        let patient = reconciler("patient"), impatient = reconciler("impatient")
+        let waiting = Task { try await patient.run(type: "customer", mode: .incremental) }
+        try await Task.sleep(for: .milliseconds(1_600))
+        await #expect(throws: ReconcileLockError.self, "the waiting pass heartbeats, so it is not taken for dead") {
+            try await impatient.run(type: "customer", mode: .incremental)
+        }
+        let summary = try await waiting.value
+        #expect(summary.counts.listed == 30 && !summary.resumed)
+    }
+
+    @Test func aHolderThatWasTakenOverCanNeitherRecordPagesNorHeartbeat() async throws {
+        let plan = ReconcilePassPlan(source: "economic", type: "customer", mode: .incremental, listedFrom: nil, upperBound: base)
+        let pass = try await database.store.beginPass(plan, owner: "stalled", now: base, staleAfter: .seconds(300))
+        database.clock.advance(by: .seconds(301))
+        let successor = try await database.store.beginPass(plan, owner: "successor", now: database.clock.now, staleAfter: .seconds(300))
+        #expect(successor.id == pass.id && successor.resumed)
+        let now = database.clock.now
+        #expect(try await database.store.recordPage(pass.id, owner: "stalled", position: ListingPosition(since: nil, page: 9), counts: ReconcileCounts(), now: now) == false)
+        #expect(try await database.store.heartbeat(pass.id, owner: "stalled", now: now) == false)
+        #expect(try await database.store.heartbeat(pass.id, owner: "successor", now: now))
+        #expect(try await database.store.recentPasses(limit: 1).first?.position.page == 0, "the stalled holder recorded nothing")
     }
 
     @Test func aRateLimitInTheMiddleOfAListingWaitsAndGoesOn() async throws {
