@@ -52,8 +52,6 @@ public struct EntityDocument: Sendable, Hashable {
     }
 
     public static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        CivilTime.formatISO8601(date, milliseconds: true)
     }
 }

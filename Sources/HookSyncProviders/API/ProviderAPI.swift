@@ -217,14 +217,10 @@ enum URLPath {
 enum ISOTimestamp {
     /// Whole seconds in UTC (`2026-01-02T03:04:05Z`), rounded down so a lower bound never skips its second.
     static func format(_ date: Date) -> String {
-        ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)))
+        CivilTime.formatISO8601(date, milliseconds: false)
     }
 
     static func parse(_ text: String) -> Date? {
-        let withFraction = ISO8601DateFormatter()
-        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = withFraction.date(from: text) { return date }
-        let plain = ISO8601DateFormatter()
-        return plain.date(from: text)
+        CivilTime.parseISO8601(text)
     }
 }
