@@ -82,11 +82,7 @@ enum QueueBenchmark {
     /// The floor any queue on SQLite pays: the same rows, in the same batches, into one table with
     /// no secondary index. Encoding the raw request is counted here too, as the queue must do it.
     static func rawInserts(_ envelopes: [EventEnvelope], batch: Int, path: String, options: SQLiteOptions) throws -> Double {
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(30)
-        let synchronous = options.synchronous.rawValue
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
-        let pool = try DatabasePool(path: path, configuration: configuration)
+        let pool = try SQLiteSchema.openPool(path: path, options: options)
         try pool.write { db in
             try db.execute(sql: """
                 CREATE TABLE raw_event (id INTEGER PRIMARY KEY, source TEXT, entity_type TEXT, entity_id TEXT,

@@ -46,7 +46,7 @@ public final class MirrorStore: Sink {
     }
 
     private static func openAndMigrate(path: String, options: SQLiteOptions) throws -> MirrorStore {
-        let pool = try DatabasePool(path: path, configuration: SQLiteSchema.configuration(options))
+        let pool = try SQLiteSchema.openPool(path: path, options: options)
         do {
             try migrator.migrate(pool)
         } catch {

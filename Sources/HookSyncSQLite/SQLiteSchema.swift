@@ -26,7 +26,7 @@ public enum SQLiteSchema {
     public static func migrate(path: String, options: SQLiteOptions = SQLiteOptions()) throws -> MigrationReport {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let pool = try DatabasePool(path: path, configuration: configuration(options))
+        let pool = try openPool(path: path, options: options)
         let before = try pool.read { db in try migrator.appliedIdentifiers(db) }
         let unknown = before.subtracting(knownMigrations)
         guard unknown.isEmpty else { throw SQLiteSchemaError.ahead(path: path, unknown: unknown.sorted()) }
@@ -40,7 +40,7 @@ public enum SQLiteSchema {
     /// Opens an existing database whose schema is exactly the one this binary knows.
     public static func openCurrent(path: String, options: SQLiteOptions = SQLiteOptions()) throws -> DatabasePool {
         guard FileManager.default.fileExists(atPath: path) else { throw SQLiteSchemaError.missing(path: path) }
-        let pool = try DatabasePool(path: path, configuration: configuration(options))
+        let pool = try openPool(path: path, options: options)
         let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
         let unknown = applied.subtracting(knownMigrations)
         guard unknown.isEmpty else { throw SQLiteSchemaError.ahead(path: path, unknown: unknown.sorted()) }
@@ -49,17 +49,19 @@ public enum SQLiteSchema {
         return pool
     }
 
-    /// Connection settings shared by every process: WAL (DatabasePool's mode), a busy timeout so that
-    /// writers from several processes queue up instead of failing. GRDB begins write transactions
+    /// A pool on the file with the settings every process shares: WAL (DatabasePool's mode), a busy
+    /// timeout so that writers from several processes queue up instead of failing, and the
+    /// configured `synchronous` on the one connection that writes. GRDB begins write transactions
     /// IMMEDIATE, so a transaction never has to upgrade its lock midway (which would fail with BUSY).
-    static func configuration(_ options: SQLiteOptions) -> Configuration {
+    public static func openPool(path: String, options: SQLiteOptions) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.busyMode = .timeout(options.busyTimeout.timeInterval)
-        let synchronous = options.synchronous.rawValue
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
-        }
-        return configuration
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        // Set after the pool opens, not in prepareDatabase: DatabasePool switches its writer to WAL
+        // after prepareDatabase runs, and that switch sets synchronous = NORMAL, which would leave
+        // `full` silently unapplied (commits not durable against power loss before ingest answers).
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(options.synchronous.rawValue)") }
+        return pool
     }
 }
 

@@ -19,6 +19,17 @@ struct SchemaTests {
         _ = try SQLiteSchema.openCurrent(path: path)
     }
 
+    @Test(arguments: SQLiteOptions.Synchronous.allCases)
+    func theConfiguredSynchronousModeIsTheWritersMode(_ mode: SQLiteOptions.Synchronous) throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        _ = try SQLiteSchema.migrate(path: path)
+        let pool = try SQLiteSchema.openCurrent(path: path, options: SQLiteOptions(synchronous: mode))
+        // 2 is FULL, 1 NORMAL: a commit that ingest answers for must survive power loss under full.
+        let writer = try pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        #expect(writer == (mode == .full ? 2 : 1))
+        try pool.close()
+    }
+
     @Test func missingDatabaseIsRefusedWithAHint() throws {
         #expect(throws: SQLiteSchemaError.missing(path: path)) { try SQLiteSchema.openCurrent(path: path) }
         #expect(SQLiteSchemaError.missing(path: path).description.contains("hooksync migrate"))
