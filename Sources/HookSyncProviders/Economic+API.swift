@@ -62,7 +62,7 @@ struct EconomicAPI: ProviderAPI {
         ])
         let response = try await transport.send(APIRequest(url: url, headers: headers))
         let object = try ListingWire.object(response, provider: "economic", retryAfter: { APIResponseRules.retryAfterHeader($0, now: now()) })
-        let rows = try ListingWire.rows(object["collection"], source: source, type: query.type, provider: "economic", idField: collection.numberField) { row in
+        let rows = try ListingWire.rows("collection", of: object, body: response.body, source: source, type: query.type, provider: "economic", idField: collection.numberField) { row in
             (row["lastUpdated"] as? String).flatMap(ISOTimestamp.parse)
         }
         let pagination = object["pagination"] as? [String: Any]

@@ -40,8 +40,9 @@ struct KladanaAPI: ProviderAPI {
             ("filter", query.since.map { "updated>=\(Kladana.formatMoscowTime($0))" }), ("order", "updated,asc"),
             ("limit", String(limit)), ("offset", String(query.page * limit)),
         ])
-        let object = try ListingWire.object(try await transport.send(APIRequest(url: url, headers: headers)), provider: "kladana", retryAfter: Self.retryAfter)
-        let rows = try ListingWire.rows(object["rows"], source: source, type: query.type, provider: "kladana", idField: "id") { row in
+        let response = try await transport.send(APIRequest(url: url, headers: headers))
+        let object = try ListingWire.object(response, provider: "kladana", retryAfter: Self.retryAfter)
+        let rows = try ListingWire.rows("rows", of: object, body: response.body, source: source, type: query.type, provider: "kladana", idField: "id") { row in
             (row["updated"] as? String).flatMap(Kladana.parseMoscowTime)
         }
         let meta = object["meta"] as? [String: Any]

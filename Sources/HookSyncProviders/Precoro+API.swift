@@ -76,8 +76,9 @@ struct PrecoroAPI: ProviderAPI {
             ("modifiedSince", query.since.map { LocalTimestamp.format($0, in: zone, separator: "T") }),
             ("page", String(query.page + 1)), ("per_page", String(perPage)),
         ])
-        let object = try ListingWire.object(try await transport.send(APIRequest(url: url, headers: headers)), provider: "precoro", retryAfter: retryAfter)
-        let rows = try ListingWire.rows(object["data"], source: source, type: query.type, provider: "precoro", idField: "id") { row in
+        let response = try await transport.send(APIRequest(url: url, headers: headers))
+        let object = try ListingWire.object(response, provider: "precoro", retryAfter: retryAfter)
+        let rows = try ListingWire.rows("data", of: object, body: response.body, source: source, type: query.type, provider: "precoro", idField: "id") { row in
             (row["updateDate"] as? String).flatMap { LocalTimestamp.parse($0, in: zone) }
         }
         let pagination = (object["meta"] as? [String: Any])?["pagination"] as? [String: Any]

@@ -65,7 +65,7 @@ struct SoftLedgerAPI: ProviderAPI {
             response = try await send(url)
         }
         let object = try ListingWire.object(response, provider: "softledger", retryAfter: { APIResponseRules.retryAfterHeader($0, now: now()) })
-        let rows = try ListingWire.rows(object["data"], source: source, type: query.type, provider: "softledger", idField: "_id") { row in
+        let rows = try ListingWire.rows("data", of: object, body: response.body, source: source, type: query.type, provider: "softledger", idField: "_id") { row in
             (row["updatedAt"] as? String).flatMap(ISOTimestamp.parse)
         }
         let total = ListingWire.int(object["totalItems"])

@@ -41,7 +41,7 @@ struct StandardWebhooksAPI: ProviderAPI {
             .replacingOccurrences(of: "{cursor}", with: query.cursor.flatMap { $0.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) } ?? "")
         let response = try await transport.send(APIRequest(url: url, headers: headers))
         let object = try ListingWire.object(response, provider: source, retryAfter: { APIResponseRules.retryAfterHeader($0, now: now()) })
-        let rows = try ListingWire.rows(object["data"], source: source, type: query.type, provider: source, idField: "id") { row in
+        let rows = try ListingWire.rows("data", of: object, body: response.body, source: source, type: query.type, provider: source, idField: "id") { row in
             ((row["updated_at"] ?? row["updatedAt"]) as? String).flatMap(ISOTimestamp.parse)
         }
         let next = (object["next_cursor"] as? String).flatMap { $0.isEmpty ? nil : $0 }

@@ -70,16 +70,22 @@ enum ListingWire {
         return object
     }
 
-    /// Turns a listing's row objects into entities; a row without an id is a provider fault worth stopping for.
+    /// Turns the row objects under `key` of a parsed listing into entities, each keeping the bytes the
+    /// provider sent for it (as an entity fetch keeps its body); a row without an id is a provider fault
+    /// worth stopping for.
     static func rows(
-        _ value: Any?, source: String, type: String, provider: String, idField: String, modifiedAt: ([String: Any]) -> Date?
+        _ key: String, of object: [String: Any], body: Data, source: String, type: String, provider: String, idField: String,
+        modifiedAt: ([String: Any]) -> Date?
     ) throws -> [ListedEntity] {
-        guard let array = value as? [Any] else { throw ProviderAPIError.rejected("\(provider): the listing has no row array") }
-        return try array.map { element in
+        guard let array = object[key] as? [Any] else { throw ProviderAPIError.rejected("\(provider): the listing has no row array") }
+        let bytes = Array(body)
+        let slices = JSONArraySlices.elements(of: key, in: bytes).flatMap { $0.count == array.count ? $0 : nil }
+        return try array.enumerated().map { index, element in
             guard let row = element as? [String: Any], let id = JSONField.identifier(row[idField]) else {
                 throw ProviderAPIError.rejected("\(provider): a listing row has no \(idField)")
             }
-            let json = try JSONSerialization.data(withJSONObject: row, options: [.sortedKeys, .withoutEscapingSlashes])
+            let json = try slices.map { Data(bytes[$0[index]]) }
+                ?? JSONSerialization.data(withJSONObject: row, options: [.sortedKeys, .withoutEscapingSlashes])
             return ListedEntity(key: EntityKey(source: source, type: type, id: id), json: json, remoteModifiedAt: modifiedAt(row))
         }
     }
