@@ -66,18 +66,44 @@ struct ExecSink: Sink {
         for record in records { try await run(input: EntityDocument(record).jsonLine() + "\n") }
     }
 
+    /// Writing to a command that has exited must fail the write, not kill the worker with SIGPIPE.
+    private static let ignoreBrokenPipes: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
+
     private func run(input: String) async throws {
-        let outcome = try await ShellCommand.run(command, input: Data(input.utf8), timeout: timeout)
-        let detail = outcome.standardError.isEmpty ? "" : ": \(outcome.standardError.prefix(500))"
-        switch (outcome.exitStatus, outcome.signal) {
-        case (0?, _):
-            return
-        case (let status?, _):
-            throw SinkError("sink command exited with status \(status)\(detail)")
-        case (nil, SIGKILL):
-            throw SinkError("sink command did not finish within \(timeout) and was stopped\(detail)")
-        case (nil, let signal):
-            throw SinkError("sink command was killed by signal \(signal ?? 0)\(detail)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let stdin = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        let exited = AsyncStream<Int32>.makeStream()
+        process.terminationHandler = { process in
+            exited.continuation.yield(process.terminationStatus)
+            exited.continuation.finish()
+        }
+        _ = Self.ignoreBrokenPipes
+        try process.run()
+        // A command may exit without reading its input: the write then fails (EPIPE), and the exit
+        // status below says what happened. The non-throwing `write(_:)` would trap on it.
+        try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
+        try? stdin.fileHandleForWriting.close()
+        let timer = Task {
+            try await Task.sleep(for: timeout)
+            process.terminate()
+            return true
+        }
+        var status: Int32 = -1
+        // Foundation on Linux reports the exit once every process holding the child's descriptors
+        // is gone, so a killed command's own children can delay this past the timeout.
+        for await code in exited.stream { status = code }
+        timer.cancel()
+        if (try? await timer.value) == true {
+            throw SinkError("sink command did not finish within \(timeout) and was stopped")
+        }
+        guard status == 0 else {
+            let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile().prefix(500), as: UTF8.self)
+            throw SinkError("sink command exited with status \(status)" + (message.isEmpty ? "" : ": \(message)"))
         }
     }
 }

@@ -73,11 +73,17 @@ public struct Reconciler: Sendable {
         }
         var counts = pass.counts
         // Between pages too: a listing that waits out a provider's rate limit must not look dead.
-        let heartbeat = Task { [store, owner, clock, lockTimeout] in
-            let interval = max(lockTimeout / 4, .seconds(1))
+        let heartbeat = Task { [store, owner, clock, lockTimeout, logger] in
+            let interval = max(lockTimeout / 4, .milliseconds(50))
             while !Task.isCancelled {
-                try await Task.sleep(for: interval)
-                guard try await store.heartbeat(pass.id, owner: owner, now: clock.now) else { return }
+                try? await Task.sleep(for: interval)
+                if Task.isCancelled { return }
+                do {
+                    // False: another run took the pass over; the next page's record says so and stops this one.
+                    guard try await store.heartbeat(pass.id, owner: owner, now: clock.now) else { return }
+                } catch {
+                    logger.warning("could not record the pass's heartbeat; trying again", metadata: ["error": "\(error)"])
+                }
             }
         }
         defer { heartbeat.cancel() }

@@ -201,17 +201,20 @@ final class FakeUpstream: ProviderAPI {
 
     @Test func aLivePassWaitingOutARateLimitKeepsItsLock() async throws {
         for index in 0..<30 { upstream.put("w\(index)", modified: base.addingTimeInterval(Double(-1_000 + index))) }
-        upstream.with { $0.failPage[1] = .rateLimited(retryAfter: .milliseconds(2_500), detail: "daily limiter") }
+        upstream.with { $0.failPage[1] = .rateLimited(retryAfter: .milliseconds(4_000), detail: "daily limiter") }
         var source = SourceConfiguration(name: "economic", kind: .economic, limits: WorkerHarness.limits())
         source.reconcile.maxClockSkew = .seconds(60)
-        // Real time here: the lock timeout must pass while the first pass waits.
-        func reconciler(_ owner: String) -> Reconciler {
+        // Real time here: the waiting pass must outlast the other run's lock timeout. It heartbeats
+        // every 100 ms (a quarter of its own timeout); the other presumes it dead after 2 s of silence,
+        // which only the page records would leave, 2.6 s into a 4 s wait.
+        func reconciler(_ owner: String, lockTimeout: Duration) -> Reconciler {
             Reconciler(store: database.store, source: source, api: upstream, mirror: mirror, sink: mirror, clock: SystemWallClock(),
-                       owner: owner, lockTimeout: .seconds(1), pageSize: 10)
+                       owner: owner, lockTimeout: lockTimeout, pageSize: 10)
         }
-        let patient = reconciler("patient"), impatient = reconciler("impatient")
+        let patient = reconciler("patient", lockTimeout: .milliseconds(400)), impatient = reconciler("impatient", lockTimeout: .seconds(2))
         let waiting = Task { try await patient.run(type: "customer", mode: .incremental) }
-        try await Task.sleep(for: .milliseconds(1_600))
+        try await waitUntil("the first pass meets the rate limit") { upstream.with { $0.lastQueries.count } >= 1 && upstream.pagesServed >= 1 }
+        try await Task.sleep(for: .milliseconds(2_600))
         await #expect(throws: ReconcileLockError.self, "the waiting pass heartbeats, so it is not taken for dead") {
             try await impatient.run(type: "customer", mode: .incremental)
         }
