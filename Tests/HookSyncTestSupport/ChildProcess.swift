@@ -39,6 +39,12 @@ public final class ChildProcess: @unchecked Sendable {
 
     public var pid: Int32 { process.processIdentifier }
 
+    // A test that fails (throws) before it stops its children must not leave them running: they
+    // would load every later test on this small machine.
+    deinit {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+    }
+
     public func kill(_ signal: Int32) {
         _ = Foundation.kill(process.processIdentifier, signal)
     }
