@@ -37,6 +37,11 @@ public enum ReconcileMode: String, Sendable, Hashable, Codable {
     case since
     /// Everything; entities absent from the listing are deleted upstream.
     case full
+
+    /// What a resync asks for: everything, from a time, or (neither) from the watermark.
+    public static func requested(full: Bool, since: Date?) -> ReconcileMode {
+        full ? .full : since == nil ? .incremental : .since
+    }
 }
 
 public struct ReconcilePassPlan: Sendable, Hashable {

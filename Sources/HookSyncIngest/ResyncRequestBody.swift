@@ -30,7 +30,7 @@ struct ResyncRequestBody: Decodable {
         if full, decoded.since != nil { throw JSONError(.badRequest, "since and full exclude each other") }
         var since: Date?
         if let text = decoded.since {
-            guard let date = ISO8601DateFormatter().date(from: text) else {
+            guard let date = CivilTime.parseISO8601(text) else {
                 throw JSONError(.badRequest, "since \(text) is not an ISO 8601 time such as 2026-11-01T00:00:00Z")
             }
             since = date

@@ -38,7 +38,7 @@ extension ResyncRequest {
     /// `nil` when the configuration no longer has the source (it was removed after the request).
     public func targets(in config: HookSyncConfiguration) -> [ReconcileTarget]? {
         guard let source = config.source(named: source) else { return nil }
-        let mode: ReconcileMode = full ? .full : since == nil ? .incremental : .since
+        let mode = ReconcileMode.requested(full: full, since: since)
         return (type.map { [$0] } ?? source.reconcile.types).map { ReconcileTarget(source: source, type: $0, mode: mode, since: since, requested: true) }
     }
 }

@@ -71,15 +71,15 @@ struct ResyncCommand: AsyncParsableCommand {
 
     func validate() throws {
         if since != nil && full { throw ValidationError("--since and --full exclude each other") }
-        if let since, ISO8601DateFormatter().date(from: since) == nil {
+        if let since, CivilTime.parseISO8601(since) == nil {
             throw ValidationError("--since \(since) is not an ISO 8601 time such as 2026-11-01T00:00:00Z")
         }
     }
 
     func run() async throws {
         let runner = try ReconcileRunner(options: options, selection: selection, label: "hooksync.resync")
-        let mode: ReconcileMode = full ? .full : since == nil ? .incremental : .since
-        let sinceDate = since.flatMap { ISO8601DateFormatter().date(from: $0) }
+        let sinceDate = since.flatMap(CivilTime.parseISO8601)
+        let mode = ReconcileMode.requested(full: full, since: sinceDate)
         let targets = try runner.targets().map { ReconcileTarget(source: $0.source, type: $0.type, mode: mode, since: sinceDate) }
         guard !targets.isEmpty else {
             throw CommandFailure(selection.source.map { "source \($0) has no reconcile.types; name one with --type" }
