@@ -2,8 +2,9 @@
 /// transactions, and of fsyncs, grows far slower than the number of callers.
 ///
 /// A caller submits and waits for the commit that contains its elements. While one commit runs, new
-/// submissions queue up; the next commit takes all of them at once. A lone caller is committed at
-/// once: there is no timer, so nobody waits for company.
+/// submissions queue up; the next commit takes all of them at once. By default a lone caller is
+/// committed at once, so nobody waits for company; a `linger` makes each commit wait that long for
+/// more callers first, for callers that would rather have fewer fsyncs than a prompt answer.
 ///
 /// ```swift
 /// let completions = GroupCommit<Lease> { leases in try await queue.complete(leases) }
@@ -12,13 +13,15 @@
 public actor GroupCommit<Element: Sendable> {
     private let commit: @Sendable ([Element]) async throws -> Void
     private let maxBatch: Int
+    private let linger: Duration
     private var waiting: [(elements: [Element], continuation: CheckedContinuation<Void, any Error>)] = []
     private var isCommitting = false
 
     /// `maxBatch` bounds one transaction's size (in elements), so one commit never holds the writer long.
-    public init(maxBatch: Int = 4_096, commit: @escaping @Sendable ([Element]) async throws -> Void) {
+    public init(maxBatch: Int = 4_096, linger: Duration = .zero, commit: @escaping @Sendable ([Element]) async throws -> Void) {
         self.commit = commit
         self.maxBatch = maxBatch
+        self.linger = linger
     }
 
     public func submit(_ elements: [Element]) async throws {
@@ -33,6 +36,9 @@ public actor GroupCommit<Element: Sendable> {
 
     private func drain() async {
         while !waiting.isEmpty {
+            if linger > .zero, waiting.reduce(0, { $0 + $1.elements.count }) < maxBatch {
+                try? await Task.sleep(for: linger)
+            }
             var count = 1, size = waiting[0].elements.count
             while count < waiting.count, size + waiting[count].elements.count <= maxBatch {
                 size += waiting[count].elements.count

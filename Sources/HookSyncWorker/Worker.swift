@@ -41,8 +41,9 @@ public final class Worker: Service {
         self.logger = logger
         let owner = settings.owner
         // Completions share transactions: at hundreds of fetches a second, one commit each would make
-        // the queue's fsyncs the bottleneck.
-        self.completions = GroupCommit { [queue, logger] leases in
+        // the queue's fsyncs the bottleneck. Nothing waits on a completion but the item's lease (its
+        // fetch slot is already free), so a commit waits a little for company: fewer, larger commits.
+        self.completions = GroupCommit(linger: .milliseconds(10)) { [queue, logger] leases in
             let lost = try await queue.complete(leases)
             if !lost.isEmpty {
                 logger.warning("finished items whose lease had expired; another worker redoes them", metadata: [
@@ -77,32 +78,34 @@ public final class Worker: Service {
                 group.addTask { await self.renewLeases(control) }
                 group.addTask { await self.reportProgress(control) }
                 group.addTask { await self.pruneNow(control) }
-                await claimLoop(control, group: &group)
+                for _ in 0..<settings.concurrency {
+                    group.addTask { await self.fetchSlot(control) }
+                }
+                await claimLoop(control)
                 logger.info("worker stopping: finishing in-flight work", metadata: ["grace": "\(settings.shutdownGrace)"])
                 let deadline = ContinuousClock.now + settings.shutdownGrace
-                while await !control.isIdle, ContinuousClock.now < deadline {
+                while !control.isIdle, ContinuousClock.now < deadline {
                     await control.waitForChange(timeout: min(.milliseconds(100), deadline - ContinuousClock.now))
                 }
                 group.cancelAll()
             }
             await releaseLeftovers(control)
         } onGracefulShutdown: {
-            Task { await control.stop() }
+            control.stop()
         }
         logger.info("worker stopped", metadata: ["synced": "\(stats.snapshot().synced)"])
     }
 
-    private func claimLoop(_ control: WorkerControl, group: inout DiscardingTaskGroup) async {
+    /// Keeps the fetch slots supplied: claims whenever fewer items wait than there are slots, so a
+    /// slot rarely waits for a claim's commit.
+    private func claimLoop(_ control: WorkerControl) async {
         var failedClaims = 0
-        while await !control.isStopping {
-            let free = await control.freeSlots
-            guard free > 0 else {
-                await control.waitForChange(timeout: settings.pollInterval)
-                continue
-            }
+        while !control.isStopping {
+            let room = await control.claimRoom(waitingAtMost: settings.pollInterval)
+            guard room > 0 else { continue }
             let items: [WorkItem]
             do {
-                items = try await queue.claim(limit: min(free, settings.claimBatch), leaseDuration: settings.leaseDuration, owner: settings.owner)
+                items = try await queue.claim(limit: min(room, settings.claimBatch), leaseDuration: settings.leaseDuration, owner: settings.owner)
                 failedClaims = 0
             } catch {
                 failedClaims += 1
@@ -114,10 +117,20 @@ public final class Worker: Service {
                 await control.waitForChange(timeout: settings.pollInterval)
                 continue
             }
-            for item in items {
+            control.add(items)
+        }
+    }
+
+    /// One of `concurrency` fetch slots: takes the next claimed item, fetches it, and hands the rest
+    /// (the sink's write, the outcome's commit) to a task of its own, so the slot goes straight on to
+    /// the next fetch. Both of those are group commits: waiting for them here would add two fsyncs to
+    /// every fetch.
+    private func fetchSlot(_ control: WorkerControl) async {
+        await withDiscardingTaskGroup { settling in
+            while let item = await control.next() {
                 guard let lease = item.lease else { continue }
-                await control.hold(lease)
-                group.addTask { await self.process(item, lease: lease, control: control) }
+                let fetched = await fetch(item)
+                settling.addTask { await self.finish(item, lease: lease, fetched: fetched, control: control) }
             }
         }
     }
@@ -137,30 +150,41 @@ public final class Worker: Service {
         case interrupted
     }
 
-    func process(_ item: WorkItem, lease: Lease, control: WorkerControl) async {
-        let outcome = await attempt(item)
-        guard outcome != .interrupted else { return }
-        await settle(item, lease: lease, outcome: outcome)
-        await control.finish(item.id)
+    /// What a fetch gave: the records to write, or an outcome reached without writing anything.
+    enum Fetched {
+        case records([SyncRecord])
+        case outcome(Outcome)
     }
 
-    func attempt(_ item: WorkItem) async -> Outcome {
+    /// Writes what the fetch gave, settles the item in the queue, and lets go of its lease.
+    func finish(_ item: WorkItem, lease: Lease, fetched: Fetched, control: WorkerControl) async {
+        let outcome: Outcome
+        switch fetched {
+        case .outcome(let reached): outcome = reached
+        case .records(let records): outcome = await write(records)
+        }
+        // An interrupted item keeps its lease until the worker releases everything it holds.
+        guard outcome != .interrupted else { return }
+        await settle(item, lease: lease, outcome: outcome)
+        control.finish(item.id)
+    }
+
+    func fetch(_ item: WorkItem) async -> Fetched {
         guard let source = sources[item.key.source], let gate = gates[item.key.source] else {
-            return .hopeless("source \(item.key.source) is not in the configuration (configured: \(sources.keys.sorted().joined(separator: ", ")))")
+            return .outcome(.hopeless("source \(item.key.source) is not in the configuration (configured: \(sources.keys.sorted().joined(separator: ", ")))"))
         }
         let wait: Duration
         switch await gate.admit(now: clock.now) {
         case .deferred(let until, let reason):
             stats.record(.deferred)
-            return .deferred(until: until, reason: reason)
+            return .outcome(.deferred(until: until, reason: reason))
         case .proceed(let tokenWait, _):
             wait = tokenWait
         }
-        var records: [SyncRecord]
         do {
             if wait > .zero { try await Task.sleep(for: wait) }
             let superseded = source.api.supersededKeys(of: item.key, actions: item.actions, extras: item.extras)
-            records = superseded.map { SyncRecord(key: $0, change: .deleted, actions: item.actions, syncedAt: clock.now) }
+            var records = superseded.map { SyncRecord(key: $0, change: .deleted, actions: item.actions, syncedAt: clock.now) }
             let change: SyncRecord.Change
             switch try await source.api.fetch(item.key, extras: item.extras) {
             case .found(let entity): change = .live(json: entity.json, remoteModifiedAt: entity.remoteModifiedAt)
@@ -169,11 +193,15 @@ public final class Worker: Service {
             records.append(SyncRecord(key: item.key, change: change, actions: item.actions, syncedAt: clock.now))
             await gate.finished()
             await gate.succeeded(now: clock.now)
+            return .records(records)
         } catch {
             await gate.finished()
-            if Task.isCancelled { return .interrupted }
-            return await classify(error, gate: gate)
+            if Task.isCancelled { return .outcome(.interrupted) }
+            return .outcome(await classify(error, gate: gate))
         }
+    }
+
+    private func write(_ records: [SyncRecord]) async -> Outcome {
         do {
             try await sink.write(records)
         } catch {
@@ -250,14 +278,13 @@ public final class Worker: Service {
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
             if Task.isCancelled { return }
-            let held = Array(await control.held.values)
+            let held = Array(control.held.values)
             guard !held.isEmpty else { continue }
             do {
                 let renewed = try await queue.extend(held, by: settings.leaseDuration)
-                await control.renewed(renewed)
-                if renewed.count < held.count {
-                    let kept = Set(renewed.map(\.itemID))
-                    logger.warning("lost leases (expired before renewal)", metadata: ["items": "\(held.map(\.itemID).filter { !kept.contains($0) })"])
+                let lost = control.renewed(renewed, asked: held)
+                if !lost.isEmpty {
+                    logger.warning("lost leases (expired before renewal); another worker redoes these items", metadata: ["items": "\(lost.map(\.itemID))"])
                 }
             } catch {
                 logger.error("lease renewal failed", metadata: ["error": "\(error)"])
@@ -274,7 +301,7 @@ public final class Worker: Service {
             let now = stats.snapshot()
             guard now != last else { continue }
             let seconds = settings.progressInterval.timeInterval
-            let inFlight = await control.held.count
+            let inFlight = control.held.count
             logger.info("progress", metadata: [
                 "synced": "\(now.synced)", "per_second": "\(String(format: "%.1f", Double(now.synced - last.synced) / seconds))",
                 "failed": "\(now.failed)", "deferred": "\(now.deferred)", "rate_limited": "\(now.rateLimited)",
@@ -301,7 +328,7 @@ public final class Worker: Service {
 
     /// Puts back what the worker still held when it stopped, so another worker need not wait for the leases to expire.
     private func releaseLeftovers(_ control: WorkerControl) async {
-        let leftovers = Array(await control.held.values)
+        let leftovers = Array(control.held.values)
         guard !leftovers.isEmpty else { return }
         let now = clock.now
         for lease in leftovers {

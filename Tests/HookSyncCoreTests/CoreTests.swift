@@ -1,5 +1,6 @@
 import Foundation
 import HookSyncCore
+import Synchronization
 import Testing
 
 @Suite("Action merging")
@@ -74,5 +75,36 @@ struct RetryStrategyTests {
     @Test func stopsAfterMaxAttempts() {
         #expect(strategy.shouldRetry(attempts: 4))
         #expect(!strategy.shouldRetry(attempts: 5))
+    }
+}
+
+@Suite("Group commit")
+struct GroupCommitTests {
+    /// Counts commits and what each held.
+    final class Log: Sendable {
+        let batches = Mutex<[[Int]]>([])
+    }
+
+    @Test func aLingeringCommitWaitsForCompanyAndTakesEveryoneWhoCame() async throws {
+        let log = Log()
+        let commits = GroupCommit<Int>(linger: .milliseconds(300)) { batch in log.batches.withLock { $0.append(batch) } }
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup { group in
+            group.addTask { try await commits.submit([1]) }
+            try await Task.sleep(for: .milliseconds(30))
+            group.addTask { try await commits.submit([2, 3]) }
+            try await group.waitForAll()
+        }
+        #expect(log.batches.withLock { $0.map { $0.sorted() } } == [[1, 2, 3]])
+        #expect(ContinuousClock.now - started >= .milliseconds(300), "the first caller waited out the linger")
+    }
+
+    @Test func withoutALingerALoneCallerIsCommittedAtOnce() async throws {
+        let log = Log()
+        let commits = GroupCommit<Int> { batch in log.batches.withLock { $0.append(batch) } }
+        let started = ContinuousClock.now
+        try await commits.submit([1])
+        #expect(ContinuousClock.now - started < .milliseconds(200))
+        #expect(log.batches.withLock { $0 } == [[1]])
     }
 }
