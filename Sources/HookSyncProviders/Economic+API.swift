@@ -61,11 +61,11 @@ struct EconomicAPI: ProviderAPI {
             ("pagesize", String(min(query.pageSize, 1_000))), ("skippages", String(query.page)),
         ])
         let response = try await transport.send(APIRequest(url: url, headers: headers))
-        let object = try ListingWire.object(response, provider: "economic", retryAfter: { APIResponseRules.retryAfterHeader($0, now: now()) })
-        let rows = try ListingWire.rows("collection", of: object, body: response.body, source: source, type: query.type, provider: "economic", idField: collection.numberField) { row in
-            (row["lastUpdated"] as? String).flatMap(ISOTimestamp.parse)
-        }
-        let pagination = object["pagination"] as? [String: Any]
+        let document = try ListingWire.document(
+            response, provider: "economic", retryAfter: { APIResponseRules.retryAfterHeader($0, now: now()) }, source: source, type: query.type,
+            fields: .init(rowsKey: "collection", id: collection.numberField, idIsNumber: true, modified: ["lastUpdated"]), modifiedAt: ISOTimestamp.parse)
+        let rows = document.rows
+        let pagination = document.meta["pagination"] as? [String: Any]
         return ListingPage(rows: rows, hasMore: pagination?["nextPage"] is String, total: ListingWire.int(pagination?["results"]))
     }
 

@@ -41,11 +41,11 @@ struct KladanaAPI: ProviderAPI {
             ("limit", String(limit)), ("offset", String(query.page * limit)),
         ])
         let response = try await transport.send(APIRequest(url: url, headers: headers))
-        let object = try ListingWire.object(response, provider: "kladana", retryAfter: Self.retryAfter)
-        let rows = try ListingWire.rows("rows", of: object, body: response.body, source: source, type: query.type, provider: "kladana", idField: "id") { row in
-            (row["updated"] as? String).flatMap(Kladana.parseMoscowTime)
-        }
-        let meta = object["meta"] as? [String: Any]
+        let document = try ListingWire.document(
+            response, provider: "kladana", retryAfter: Self.retryAfter, source: source, type: query.type,
+            fields: .init(rowsKey: "rows", id: "id", idIsNumber: false, modified: ["updated"]), modifiedAt: Kladana.parseMoscowTime)
+        let rows = document.rows
+        let meta = document.meta["meta"] as? [String: Any]
         return ListingPage(rows: rows, hasMore: meta?["nextHref"] is String, total: ListingWire.int(meta?["size"]))
     }
 

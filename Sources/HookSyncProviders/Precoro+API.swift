@@ -77,11 +77,11 @@ struct PrecoroAPI: ProviderAPI {
             ("page", String(query.page + 1)), ("per_page", String(perPage)),
         ])
         let response = try await transport.send(APIRequest(url: url, headers: headers))
-        let object = try ListingWire.object(response, provider: "precoro", retryAfter: retryAfter)
-        let rows = try ListingWire.rows("data", of: object, body: response.body, source: source, type: query.type, provider: "precoro", idField: "id") { row in
-            (row["updateDate"] as? String).flatMap { LocalTimestamp.parse($0, in: zone) }
-        }
-        let pagination = (object["meta"] as? [String: Any])?["pagination"] as? [String: Any]
+        let document = try ListingWire.document(
+            response, provider: "precoro", retryAfter: retryAfter, source: source, type: query.type,
+            fields: .init(rowsKey: "data", id: "id", idIsNumber: true, modified: ["updateDate"])) { LocalTimestamp.parse($0, in: zone) }
+        let rows = document.rows
+        let pagination = (document.meta["meta"] as? [String: Any])?["pagination"] as? [String: Any]
         let current = ListingWire.int(pagination?["current_page"]) ?? query.page + 1
         let pages = ListingWire.int(pagination?["total_pages"]) ?? current
         return ListingPage(rows: rows, hasMore: current < pages, total: ListingWire.int(pagination?["total"]))

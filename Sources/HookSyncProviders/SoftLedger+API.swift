@@ -64,11 +64,11 @@ struct SoftLedgerAPI: ProviderAPI {
             await tokens.invalidate()
             response = try await send(url)
         }
-        let object = try ListingWire.object(response, provider: "softledger", retryAfter: { APIResponseRules.retryAfterHeader($0, now: now()) })
-        let rows = try ListingWire.rows("data", of: object, body: response.body, source: source, type: query.type, provider: "softledger", idField: "_id") { row in
-            (row["updatedAt"] as? String).flatMap(ISOTimestamp.parse)
-        }
-        let total = ListingWire.int(object["totalItems"])
+        let document = try ListingWire.document(
+            response, provider: "softledger", retryAfter: { APIResponseRules.retryAfterHeader($0, now: now()) }, source: source, type: query.type,
+            fields: .init(rowsKey: "data", id: "_id", idIsNumber: false, modified: ["updatedAt"]), modifiedAt: ISOTimestamp.parse)
+        let rows = document.rows
+        let total = ListingWire.int(document.meta["totalItems"])
         return ListingPage(rows: rows, hasMore: total.map { offset + rows.count < $0 } ?? (rows.count == limit), total: total)
     }
 

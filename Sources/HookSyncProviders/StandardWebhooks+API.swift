@@ -40,11 +40,11 @@ struct StandardWebhooksAPI: ProviderAPI {
             .replacingOccurrences(of: "{since}", with: query.since.map { ISOTimestamp.format($0) }.flatMap { $0.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) } ?? "")
             .replacingOccurrences(of: "{cursor}", with: query.cursor.flatMap { $0.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) } ?? "")
         let response = try await transport.send(APIRequest(url: url, headers: headers))
-        let object = try ListingWire.object(response, provider: source, retryAfter: { APIResponseRules.retryAfterHeader($0, now: now()) })
-        let rows = try ListingWire.rows("data", of: object, body: response.body, source: source, type: query.type, provider: source, idField: "id") { row in
-            ((row["updated_at"] ?? row["updatedAt"]) as? String).flatMap(ISOTimestamp.parse)
-        }
-        let next = (object["next_cursor"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+        let document = try ListingWire.document(
+            response, provider: source, retryAfter: { APIResponseRules.retryAfterHeader($0, now: now()) }, source: source, type: query.type,
+            fields: .init(rowsKey: "data", id: "id", idIsNumber: false, modified: ["updated_at", "updatedAt"]), modifiedAt: ISOTimestamp.parse)
+        let rows = document.rows
+        let next = (document.meta["next_cursor"] as? String).flatMap { $0.isEmpty ? nil : $0 }
         return ListingPage(rows: rows, hasMore: next != nil, nextCursor: next)
     }
 

@@ -95,25 +95,29 @@ public final class MirrorStore: Sink {
     ///
     /// `firstListed` leaves out rows this pass had already listed: a pass resumed after a crash
     /// lists the last committed second again, and its counts must not count those rows twice.
+    ///
+    /// A page takes a few statements of many rows each, not three statements a row: at a listing's
+    /// thousands of rows a second, binding and stepping one statement per row was most of the cost.
     public func applyListing(_ rows: [ListedEntity], pass: Int64, syncedAt: Date) async throws -> (firstListed: Int, changed: Int) {
-        try await pool.write { db in
-            let stored = try db.cachedStatement(sql: MirrorStatements.listingState)
-            let live = try db.cachedStatement(sql: MirrorStatements.upsertLive)
-            let mark = try db.cachedStatement(sql: MirrorStatements.markListed)
+        guard !rows.isEmpty else { return (0, 0) }
+        return try await pool.write { db in
             var firstListed = 0, changed = 0
-            for row in rows {
-                let key: [(any DatabaseValueConvertible)?] = [row.key.source, row.key.type, row.key.id]
-                let modified = row.remoteModifiedAt?.millisecondsSince1970
-                let current = try Row.fetchOne(stored, arguments: StatementArguments(key))
-                let storedModified: Int64? = current?["remote_modified_at"]
-                let listedInPass: Int64? = current?["listed_in_pass"]
-                if listedInPass != pass { firstListed += 1 }
-                let isNewer = current == nil || modified == nil || storedModified == nil || modified! > storedModified!
-                if isNewer {
-                    try live.execute(arguments: StatementArguments(key + [String(decoding: row.json, as: UTF8.self), modified, syncedAt.millisecondsSince1970]))
-                    if db.changesCount > 0 { changed += 1 }
+            for ((source, type), group) in ListingBatch.group(rows) {
+                let stored = try ListingBatch.storedState(of: group.map(\.key.id), source: source, type: type, in: db)
+                var newer: [ListedEntity] = [], unchanged: [String] = []
+                for row in group {
+                    let current = stored[row.key.id]
+                    if current?.listedInPass != pass { firstListed += 1 }
+                    let modified = row.remoteModifiedAt?.millisecondsSince1970
+                    if let current, let modified, let storedModified = current.remoteModifiedAt, modified <= storedModified {
+                        unchanged.append(row.key.id)
+                    } else {
+                        newer.append(row)
+                    }
                 }
-                try mark.execute(arguments: StatementArguments([pass] + key))
+                try ListingBatch.upsert(newer, source: source, type: type, pass: pass, syncedAt: syncedAt.millisecondsSince1970, in: db)
+                changed += newer.count
+                try ListingBatch.markListed(unchanged, source: source, type: type, pass: pass, in: db)
             }
             return (firstListed, changed)
         }
@@ -178,7 +182,12 @@ enum MirrorStatements {
         ON CONFLICT (source, entity_type, entity_id) DO UPDATE SET
             data = excluded.data, remote_modified_at = excluded.remote_modified_at,
             synced_at = excluded.synced_at, deleted = 0
-        WHERE mirror_entity.remote_modified_at IS NULL OR excluded.remote_modified_at IS NULL
+        WHERE \(noRegression)
+        """
+
+    /// A live copy replaces the stored one unless it is older, or as old as a tombstone.
+    static let noRegression = """
+        mirror_entity.remote_modified_at IS NULL OR excluded.remote_modified_at IS NULL
            OR excluded.remote_modified_at > mirror_entity.remote_modified_at
            OR (excluded.remote_modified_at = mirror_entity.remote_modified_at AND mirror_entity.deleted = 0)
         """
@@ -190,10 +199,6 @@ enum MirrorStatements {
         ON CONFLICT (source, entity_type, entity_id) DO UPDATE SET
             data = NULL, synced_at = excluded.synced_at, deleted = 1
         """
-
-    static let listingState = "SELECT remote_modified_at, listed_in_pass FROM mirror_entity WHERE source = ? AND entity_type = ? AND entity_id = ?"
-
-    static let markListed = "UPDATE mirror_entity SET listed_in_pass = ? WHERE source = ? AND entity_type = ? AND entity_id = ?"
 
     /// A full pass's deletions: live entities it did not list, except those synced since it began
     /// (created upstream after the listing had passed them).
@@ -210,4 +215,108 @@ enum MirrorStatements {
         WHERE (:source IS NULL OR source = :source) AND (:type IS NULL OR entity_type = :type)
         ORDER BY source, entity_type, entity_id
         """
+}
+
+/// The statements of `applyListing`, each over up to `chunk` rows. A shorter last chunk repeats its
+/// final row up to `chunk`, so every statement has one text and stays in the statement cache; the
+/// repeats change nothing (the same id twice in an `IN`, the same row upserted twice).
+enum ListingBatch {
+    static let chunk = 100
+
+    /// The page's rows by (source, type), the last copy of an id winning if a page lists it twice.
+    static func group(_ rows: [ListedEntity]) -> [(key: (String, String), rows: [ListedEntity])] {
+        var order: [String: Int] = [:]
+        var groups: [(key: (String, String), rows: [ListedEntity], index: [String: Int])] = []
+        for row in rows {
+            let groupKey = "\(row.key.source)\u{0}\(row.key.type)"
+            let g: Int
+            if let known = order[groupKey] { g = known } else {
+                g = groups.count
+                order[groupKey] = g
+                groups.append(((row.key.source, row.key.type), [], [:]))
+            }
+            if let seen = groups[g].index[row.key.id] {
+                groups[g].rows[seen] = row
+            } else {
+                groups[g].index[row.key.id] = groups[g].rows.count
+                groups[g].rows.append(row)
+            }
+        }
+        return groups.map { ($0.key, $0.rows) }
+    }
+
+    struct StoredState {
+        var remoteModifiedAt: Int64?
+        var listedInPass: Int64?
+    }
+
+    static func storedState(of ids: [String], source: String, type: String, in db: Database) throws -> [String: StoredState] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT entity_id, remote_modified_at, listed_in_pass FROM mirror_entity
+            WHERE source = ?1 AND entity_type = ?2 AND entity_id IN (\(placeholders(from: 3, count: chunk)))
+            """)
+        var state: [String: StoredState] = [:]
+        state.reserveCapacity(ids.count)
+        for slice in chunks(of: ids) {
+            var values: [(any DatabaseValueConvertible)?] = [source, type]
+            values.reserveCapacity(2 + chunk)
+            for id in padded(slice) { values.append(id) }
+            let found = try Row.fetchCursor(statement, arguments: StatementArguments(values))
+            while let row = try found.next() {
+                let id: String = row[0]
+                state[id] = StoredState(remoteModifiedAt: row[1], listedInPass: row[2])
+            }
+        }
+        return state
+    }
+
+    /// Writes the rows and marks them listed, under the mirror's no-regression rule.
+    static func upsert(_ rows: [ListedEntity], source: String, type: String, pass: Int64, syncedAt: Int64, in db: Database) throws {
+        guard !rows.isEmpty else { return }
+        let values = (0..<chunk).map { "(?1, ?2, ?\(5 + 3 * $0), ?\(6 + 3 * $0), ?\(7 + 3 * $0), ?3, 0, ?4)" }.joined(separator: ", ")
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO mirror_entity (source, entity_type, entity_id, data, remote_modified_at, synced_at, deleted, listed_in_pass)
+            VALUES \(values)
+            ON CONFLICT (source, entity_type, entity_id) DO UPDATE SET
+                data = excluded.data, remote_modified_at = excluded.remote_modified_at,
+                synced_at = excluded.synced_at, deleted = 0, listed_in_pass = excluded.listed_in_pass
+            WHERE \(MirrorStatements.noRegression)
+            """)
+        for slice in chunks(of: rows) {
+            var values: [(any DatabaseValueConvertible)?] = [source, type, syncedAt, pass]
+            values.reserveCapacity(4 + 3 * chunk)
+            for row in padded(slice) {
+                values.append(row.key.id)
+                values.append(String(decoding: row.json, as: UTF8.self))
+                values.append(row.remoteModifiedAt?.millisecondsSince1970)
+            }
+            try statement.execute(arguments: StatementArguments(values))
+        }
+    }
+
+    static func markListed(_ ids: [String], source: String, type: String, pass: Int64, in db: Database) throws {
+        guard !ids.isEmpty else { return }
+        let statement = try db.cachedStatement(sql: """
+            UPDATE mirror_entity SET listed_in_pass = ?3
+            WHERE source = ?1 AND entity_type = ?2 AND entity_id IN (\(placeholders(from: 4, count: chunk)))
+            """)
+        for slice in chunks(of: ids) {
+            var values: [(any DatabaseValueConvertible)?] = [source, type, pass]
+            values.reserveCapacity(3 + chunk)
+            for id in padded(slice) { values.append(id) }
+            try statement.execute(arguments: StatementArguments(values))
+        }
+    }
+
+    static func placeholders(from first: Int, count: Int) -> String {
+        (first..<(first + count)).map { "?\($0)" }.joined(separator: ", ")
+    }
+
+    static func chunks<Element>(of elements: [Element]) -> [ArraySlice<Element>] {
+        stride(from: 0, to: elements.count, by: chunk).map { elements[$0..<min($0 + chunk, elements.count)] }
+    }
+
+    static func padded<Element>(_ slice: ArraySlice<Element>) -> [Element] {
+        Array(slice) + Array(repeating: slice.last!, count: chunk - slice.count)
+    }
 }

@@ -108,41 +108,33 @@ public struct Reconciler: Sendable {
         }
     }
 
+    /// Pages through the listing. The next page is requested as soon as its query is known (from the
+    /// rows of this one), so the provider serves it while this page is written: the pass costs the
+    /// slower of the two, not their sum. A page's position is recorded only after its rows commit, so
+    /// a pass that dies resumes at a page whose rows are all in the mirror.
     private func list(pass: ReconcilePass, counts: inout ReconcileCounts) async throws {
         let gate = SourceGate(source: source.name, limits: source.limits, maxTokenWait: .seconds(3_600))
-        var position = pass.position
         let pageSize: Int = switch api.listingPaging {
         case .offset(let maxPageSize): min(self.pageSize, maxPageSize)
         case .cursor: self.pageSize
         }
+        var position = pass.position
         // Rows already synced at the current keyset second, so re-listing that second skips them.
         var seenAtBoundary: Set<String> = []
         let rateStart = clock.now, rowsAtStart = counts.listed
-        while true {
-            let query = ListingQuery(type: pass.plan.type, since: position.since, page: position.page, pageSize: pageSize, cursor: position.cursor)
-            let page = try await fetchPage(query, gate: gate)
+        var nextPage: Task<ListingPage, any Error>? = prefetch(query(at: position, pass: pass, pageSize: pageSize), gate: gate)
+        defer { nextPage?.cancel() }
+        while let fetching = nextPage {
+            let page = try await withTaskCancellationHandler { try await fetching.value } onCancel: { fetching.cancel() }
             let fresh = page.rows.filter { !seenAtBoundary.contains(Self.marker($0)) }
+            advance(&position, &seenAtBoundary, past: page)
+            let isLast = !page.hasMore || page.rows.isEmpty
+            nextPage = isLast ? nil : prefetch(query(at: position, pass: pass, pageSize: pageSize), gate: gate)
+
             let applied = try await apply(fresh, pass: pass.id)
             counts.pages += 1
             counts.listed += applied.firstListed
             counts.changed += applied.changed
-
-            switch api.listingPaging {
-            case .cursor:
-                position.cursor = page.nextCursor
-            case .offset:
-                let lastSecond = page.rows.last?.remoteModifiedAt.map { Date(timeIntervalSince1970: $0.timeIntervalSince1970.rounded(.down)) }
-                if let lastSecond, lastSecond > (position.since ?? .distantPast) {
-                    position = ListingPosition(since: lastSecond, page: 0)
-                    seenAtBoundary = []
-                } else {
-                    // The whole page shares one second (or carries no times): page on within it.
-                    position.page += 1
-                }
-                for row in page.rows where row.remoteModifiedAt.map({ $0.timeIntervalSince1970.rounded(.down) == position.since?.timeIntervalSince1970 }) ?? false {
-                    seenAtBoundary.insert(Self.marker(row))
-                }
-            }
             guard try await store.recordPage(pass.id, owner: owner, position: position, counts: counts, now: clock.now) else {
                 throw ReconcileError.lockLost(source: source.name, type: pass.plan.type)
             }
@@ -150,7 +142,35 @@ public struct Reconciler: Sendable {
             onProgress(ReconcileProgress(
                 source: source.name, type: pass.plan.type, pages: counts.pages, listed: counts.listed, changed: counts.changed,
                 total: page.total, rowsPerSecond: elapsed > 0 ? Double(counts.listed - rowsAtStart) / elapsed : nil))
-            guard page.hasMore, !page.rows.isEmpty else { return }
+        }
+    }
+
+    private func query(at position: ListingPosition, pass: ReconcilePass, pageSize: Int) -> ListingQuery {
+        ListingQuery(type: pass.plan.type, since: position.since, page: position.page, pageSize: pageSize, cursor: position.cursor)
+    }
+
+    private func prefetch(_ query: ListingQuery, gate: SourceGate) -> Task<ListingPage, any Error> {
+        Task { try await fetchPage(query, gate: gate) }
+    }
+
+    /// Where the listing goes on after `page`: the cursor it gave, or the keyset second of its last
+    /// row (paging within that second when the whole page shares it).
+    private func advance(_ position: inout ListingPosition, _ seenAtBoundary: inout Set<String>, past page: ListingPage) {
+        switch api.listingPaging {
+        case .cursor:
+            position.cursor = page.nextCursor
+        case .offset:
+            let lastSecond = page.rows.last?.remoteModifiedAt.map { Date(timeIntervalSince1970: $0.timeIntervalSince1970.rounded(.down)) }
+            if let lastSecond, lastSecond > (position.since ?? .distantPast) {
+                position = ListingPosition(since: lastSecond, page: 0)
+                seenAtBoundary = []
+            } else {
+                // The whole page shares one second (or carries no times): page on within it.
+                position.page += 1
+            }
+            for row in page.rows where row.remoteModifiedAt.map({ $0.timeIntervalSince1970.rounded(.down) == position.since?.timeIntervalSince1970 }) ?? false {
+                seenAtBoundary.insert(Self.marker(row))
+            }
         }
     }
 

@@ -78,4 +78,60 @@ import Testing
         }
         #expect(try await mirror.rows(source: "s", type: "t").count == 500)
     }
+
+    /// A listing page is written a hundred rows a statement, the last statement padded with repeats:
+    /// a page of 250 rows (three statements, the last half padding) must land exactly as row-by-row
+    /// writes would, with its counts right.
+    @Test func aListingPageOfManyRowsIsWrittenAsEachRowAloneWouldBe() async throws {
+        func key(_ n: Int) -> EntityKey { EntityKey(source: "economic", type: "customer", id: String(n)) }
+        func listed(_ n: Int, version: Int, modified: Double?) -> ListedEntity {
+            ListedEntity(key: key(n), json: Data(#"{"n":\#(n),"v":\#(version)}"#.utf8), remoteModifiedAt: modified.map(Date.init(timeIntervalSince1970:)))
+        }
+        // Stored before the pass: 0..<50 at t=100, 50..<60 deleted at t=100 (a tombstone keeps the time).
+        try await mirror.write((0..<60).map { n in
+            SyncRecord(key: key(n), change: .live(json: Data(#"{"n":\#(n),"v":0}"#.utf8), remoteModifiedAt: Date(timeIntervalSince1970: 100)), syncedAt: Date())
+        })
+        try await mirror.write((50..<60).map { SyncRecord(key: key($0), change: .deleted, syncedAt: Date()) })
+
+        // The page: 0..<25 older than stored, 25..<50 newer, 50..<55 as old as their tombstone, 55..<60
+        // newer than it, 60..<250 new, one of them with no time; and 7 listed twice, the last copy winning.
+        var page = (0..<250).map { n in
+            switch n {
+            case 0..<25: listed(n, version: 1, modified: 50)
+            case 25..<50: listed(n, version: 1, modified: 150)
+            case 50..<55: listed(n, version: 1, modified: 100)
+            case 55..<60: listed(n, version: 1, modified: 150)
+            case 200: listed(n, version: 1, modified: nil)
+            default: listed(n, version: 1, modified: 150)
+            }
+        }
+        page.append(listed(30, version: 2, modified: 160))
+        let applied = try await mirror.applyListing(page, pass: 7, syncedAt: Date())
+        #expect(applied.firstListed == 250)
+        #expect(applied.changed == 250 - 25 - 5)
+
+        let rows = Dictionary(uniqueKeysWithValues: try await mirror.rows(source: "economic", type: "customer").map { (Int($0.key.id)!, $0) })
+        #expect(rows.count == 250)
+        func version(_ n: Int) -> String? { rows[n]?.data.map { String(decoding: $0, as: UTF8.self) } }
+        #expect((0..<25).allSatisfy { version($0) == #"{"n":\#($0),"v":0}"# })
+        #expect(version(30) == #"{"n":30,"v":2}"#)
+        #expect(rows[30]?.remoteModifiedAt == Date(timeIntervalSince1970: 160))
+        #expect((25..<50).filter { $0 != 30 }.allSatisfy { version($0) == #"{"n":\#($0),"v":1}"# })
+        #expect((50..<55).allSatisfy { rows[$0]?.deleted == true })
+        #expect((55..<250).allSatisfy { rows[$0]?.deleted == false && version($0) == #"{"n":\#($0),"v":1}"# })
+        #expect(rows[200]?.remoteModifiedAt == nil)
+
+        // The same page again in the same pass: nothing is listed for the first time, nothing changes
+        // (the row without a time is of unknown age, so it is written again).
+        let again = try await mirror.applyListing(page, pass: 7, syncedAt: Date())
+        #expect(again.firstListed == 0)
+        #expect(again.changed == 1)
+
+        // Every listed row, the unchanged ones included, counts as seen by the pass: a full pass's
+        // tombstoning leaves all 250 alone and deletes only what it never listed.
+        try await mirror.write([SyncRecord(key: key(999), change: .live(json: Data("{}".utf8), remoteModifiedAt: nil), syncedAt: Date(timeIntervalSince1970: 1))])
+        let deleted = try await mirror.tombstoneUnlisted(source: "economic", type: "customer", pass: 7, passStartedAt: Date(timeIntervalSince1970: 2), syncedAt: Date())
+        #expect(deleted == 1)
+    }
 }
+

@@ -4,14 +4,26 @@ import Foundation
 /// so a listing row can be kept as the provider's own bytes rather than re-encoded.
 ///
 /// Re-encoding each row with `JSONSerialization` was 60% of a million-row resync's CPU. This only
-/// scans: it trusts `JSONSerialization`, which has already parsed the same bytes, to have found them
-/// well formed, and any doubt (`nil`) sends the caller back to re-encoding.
+/// scans: it trusts a parser that reads the same bytes to find them well formed, and any doubt
+/// (`nil`) sends the caller back to the slow path.
 ///
 /// ```swift
-/// let ranges = JSONArraySlices.elements(of: "collection", in: Array(body))   // [12..<57, 58..<103]
+/// let found = JSONArraySlices.array("collection", in: Array(body))
+/// found?.elements   // [12..<57, 58..<103]
+/// found?.array      // 11..<104, the brackets included
 /// ```
 enum JSONArraySlices {
+    struct Found: Equatable {
+        /// The whole array, `[` to `]`.
+        var array: Range<Int>
+        var elements: [Range<Int>]
+    }
+
     static func elements(of key: String, in json: [UInt8]) -> [Range<Int>]? {
+        array(key, in: json)?.elements
+    }
+
+    static func array(_ key: String, in json: [UInt8]) -> Found? {
         var scanner = Scanner(bytes: json)
         let wanted = Array(key.utf8)
         scanner.skipWhitespace()
@@ -23,7 +35,9 @@ enum JSONArraySlices {
             guard scanner.take(UInt8(ascii: ":")) else { return nil }
             scanner.skipWhitespace()
             if json[name].elementsEqual(wanted), scanner.peek == UInt8(ascii: "[") {
-                return scanner.arrayElements()
+                let start = scanner.index
+                guard let elements = scanner.arrayElements() else { return nil }
+                return Found(array: start..<scanner.index, elements: elements)
             }
             guard scanner.skipValue() else { return nil }
             scanner.skipWhitespace()

@@ -1,0 +1,77 @@
+import Foundation
+import HookSyncCore
+@testable import HookSyncProviders
+import Testing
+
+/// Listing answers are read on a fast path (only ids and times decoded, the rest parsed apart) that
+/// must agree with reading the whole document through `JSONSerialization`, and fall back to it for
+/// whatever it cannot read.
+@Suite struct ListingDocumentTests {
+    let economic = ListingWire.RowFields(rowsKey: "collection", id: "customerNumber", idIsNumber: true, modified: ["lastUpdated"])
+    let standard = ListingWire.RowFields(rowsKey: "data", id: "id", idIsNumber: false, modified: ["updated_at", "updatedAt"])
+
+    func read(_ json: String, _ fields: ListingWire.RowFields) throws -> (fast: ListingWire.Document, whole: ListingWire.Document) {
+        let response = APIResponse(status: 200, body: Data(json.utf8))
+        let fast = try ListingWire.document(response, provider: "p", retryAfter: { _ in nil }, source: "s", type: "t", fields: fields, modifiedAt: ISOTimestamp.parse)
+        let whole = try ListingWire.serializedDocument(response, provider: "p", source: "s", type: "t", fields: fields, modifiedAt: ISOTimestamp.parse)
+        return (fast, whole)
+    }
+
+    func canonical(_ meta: [String: Any]) throws -> Data {
+        try JSONSerialization.data(withJSONObject: meta, options: [.sortedKeys])
+    }
+
+    @Test func theFastPathReadsWhatTheWholeDocumentSays() throws {
+        let json = #"""
+            {"pagination": {"results": 3, "nextPage": "/customers?skippages=1"},
+             "collection": [
+               {"customerNumber": 7, "name": "Seven \"7\" ] }", "lastUpdated": "2024-03-01T10:00:00Z", "nested": {"customerNumber": 99}},
+               {"name": "no time", "customerNumber": 8},
+               {"customerNumber": 9, "lastUpdated": 12, "tags": [1, {"lastUpdated": "2030-01-01T00:00:00Z"}]}
+             ], "after": [1, 2]}
+            """#
+        let (fast, whole) = try read(json, economic)
+        #expect(fast.rows == whole.rows)
+        #expect(fast.rows.map(\.key.id) == ["7", "8", "9"])
+        #expect(fast.rows[0].remoteModifiedAt == ISOTimestamp.parse("2024-03-01T10:00:00Z"))
+        // A time that is not a string, or that is only in a nested object, is no time.
+        #expect(fast.rows[1].remoteModifiedAt == nil)
+        #expect(fast.rows[2].remoteModifiedAt == nil)
+        #expect(String(decoding: fast.rows[0].json, as: UTF8.self).hasPrefix(#"{"customerNumber": 7, "name": "Seven"#))
+        #expect(try canonical(fast.meta) == canonical(whole.meta))
+        #expect(fast.meta["collection"] as? [Any] != nil, "the rows array is emptied, not dropped")
+    }
+
+    @Test func stringIdsAndTheFirstTimeFieldThatIsAString() throws {
+        let json = #"{"data": [{"id": "a-1", "updatedAt": "2024-03-01T10:00:00Z"}, {"updated_at": "2024-03-02T10:00:00Z", "id": "b", "updatedAt": "2020-01-01T00:00:00Z"}], "next_cursor": "c2"}"#
+        let (fast, whole) = try read(json, standard)
+        #expect(fast.rows == whole.rows)
+        #expect(fast.rows.map(\.key.id) == ["a-1", "b"])
+        #expect(fast.rows[1].remoteModifiedAt == ISOTimestamp.parse("2024-03-02T10:00:00Z"))
+        #expect(fast.meta["next_cursor"] as? String == "c2")
+        // An id of the other kind than expected is read all the same.
+        let numbers = try read(#"{"data": [{"id": 12}]}"#, standard)
+        #expect(numbers.fast.rows.map(\.key.id) == ["12"])
+    }
+
+    @Test func whatTheFastPathCannotReadGoesThroughTheWholeDocument() throws {
+        // A whole number written with a fraction is an id to the webhook parsers too.
+        #expect(try read(#"{"collection": [{"customerNumber": 5.0}]}"#, economic).fast.rows.map(\.key.id) == ["5"])
+        // A boolean, an empty string, a missing id: the provider's fault, named.
+        for row in [#"{"customerNumber": true}"#, #"{"customerNumber": ""}"#, #"{"name": "x"}"#, "7"] {
+            let response = APIResponse(status: 200, body: Data(#"{"collection": [\#(row)]}"#.utf8))
+            #expect(throws: ProviderAPIError.rejected("p: a listing row has no customerNumber")) {
+                try ListingWire.document(response, provider: "p", retryAfter: { _ in nil }, source: "s", type: "t", fields: economic, modifiedAt: ISOTimestamp.parse)
+            }
+        }
+        #expect(throws: ProviderAPIError.rejected("p: the listing has no row array")) {
+            try ListingWire.document(APIResponse(status: 200, body: Data(#"{"rows": []}"#.utf8)), provider: "p", retryAfter: { _ in nil },
+                                     source: "s", type: "t", fields: economic, modifiedAt: ISOTimestamp.parse)
+        }
+        // Malformed JSON is refused, not half read.
+        #expect(throws: ProviderAPIError.self) {
+            try ListingWire.document(APIResponse(status: 200, body: Data(#"{"collection": [{"customerNumber": 1,}]"#.utf8)), provider: "p",
+                                     retryAfter: { _ in nil }, source: "s", type: "t", fields: economic, modifiedAt: ISOTimestamp.parse)
+        }
+    }
+}
