@@ -63,7 +63,7 @@ struct EconomicAPI: ProviderAPI {
         let response = try await transport.send(APIRequest(url: url, headers: headers))
         let document = try ListingWire.document(
             response, provider: "economic", retryAfter: { APIResponseRules.retryAfterHeader($0, now: now()) }, source: source, type: query.type,
-            fields: .init(rowsKey: "collection", id: collection.numberField, idIsNumber: true, modified: ["lastUpdated"]), modifiedAt: ISOTimestamp.parse)
+            fields: .init(rowsKey: "collection", id: collection.numberField, modified: ["lastUpdated"]), modifiedAt: ISOTimestamp.parse)
         let rows = document.rows
         let pagination = document.meta["pagination"] as? [String: Any]
         return ListingPage(rows: rows, hasMore: pagination?["nextPage"] is String, total: ListingWire.int(pagination?["results"]))

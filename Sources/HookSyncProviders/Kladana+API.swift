@@ -43,7 +43,7 @@ struct KladanaAPI: ProviderAPI {
         let response = try await transport.send(APIRequest(url: url, headers: headers))
         let document = try ListingWire.document(
             response, provider: "kladana", retryAfter: Self.retryAfter, source: source, type: query.type,
-            fields: .init(rowsKey: "rows", id: "id", idIsNumber: false, modified: ["updated"]), modifiedAt: Kladana.parseMoscowTime)
+            fields: .init(rowsKey: "rows", id: "id", modified: ["updated"]), modifiedAt: Kladana.parseMoscowTime)
         let rows = document.rows
         let meta = document.meta["meta"] as? [String: Any]
         return ListingPage(rows: rows, hasMore: meta?["nextHref"] is String, total: ListingWire.int(meta?["size"]))

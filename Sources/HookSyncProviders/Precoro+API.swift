@@ -79,7 +79,7 @@ struct PrecoroAPI: ProviderAPI {
         let response = try await transport.send(APIRequest(url: url, headers: headers))
         let document = try ListingWire.document(
             response, provider: "precoro", retryAfter: retryAfter, source: source, type: query.type,
-            fields: .init(rowsKey: "data", id: "id", idIsNumber: true, modified: ["updateDate"])) { LocalTimestamp.parse($0, in: zone) }
+            fields: .init(rowsKey: "data", id: "id", modified: ["updateDate"])) { LocalTimestamp.parse($0, in: zone) }
         let rows = document.rows
         let pagination = (document.meta["meta"] as? [String: Any])?["pagination"] as? [String: Any]
         let current = ListingWire.int(pagination?["current_page"]) ?? query.page + 1

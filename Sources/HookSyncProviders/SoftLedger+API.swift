@@ -66,7 +66,7 @@ struct SoftLedgerAPI: ProviderAPI {
         }
         let document = try ListingWire.document(
             response, provider: "softledger", retryAfter: { APIResponseRules.retryAfterHeader($0, now: now()) }, source: source, type: query.type,
-            fields: .init(rowsKey: "data", id: "_id", idIsNumber: false, modified: ["updatedAt"]), modifiedAt: ISOTimestamp.parse)
+            fields: .init(rowsKey: "data", id: "_id", modified: ["updatedAt"]), modifiedAt: ISOTimestamp.parse)
         let rows = document.rows
         let total = ListingWire.int(document.meta["totalItems"])
         return ListingPage(rows: rows, hasMore: total.map { offset + rows.count < $0 } ?? (rows.count == limit), total: total)

@@ -42,7 +42,7 @@ struct StandardWebhooksAPI: ProviderAPI {
         let response = try await transport.send(APIRequest(url: url, headers: headers))
         let document = try ListingWire.document(
             response, provider: source, retryAfter: { APIResponseRules.retryAfterHeader($0, now: now()) }, source: source, type: query.type,
-            fields: .init(rowsKey: "data", id: "id", idIsNumber: false, modified: ["updated_at", "updatedAt"]), modifiedAt: ISOTimestamp.parse)
+            fields: .init(rowsKey: "data", id: "id", modified: ["updated_at", "updatedAt"]), modifiedAt: ISOTimestamp.parse)
         let rows = document.rows
         let next = (document.meta["next_cursor"] as? String).flatMap { $0.isEmpty ? nil : $0 }
         return ListingPage(rows: rows, hasMore: next != nil, nextCursor: next)

@@ -224,25 +224,30 @@ enum ListingBatch {
     static let chunk = 100
 
     /// The page's rows by (source, type), the last copy of an id winning if a page lists it twice.
+    /// A page is nearly always of one (source, type), so the current group is tried first.
     static func group(_ rows: [ListedEntity]) -> [(key: (String, String), rows: [ListedEntity])] {
-        var order: [String: Int] = [:]
-        var groups: [(key: (String, String), rows: [ListedEntity], index: [String: Int])] = []
+        var groups: [(key: (String, String), rows: [ListedEntity])] = []
+        var positions: [[String: Int]] = []
+        var current = -1
         for row in rows {
-            let groupKey = "\(row.key.source)\u{0}\(row.key.type)"
-            let g: Int
-            if let known = order[groupKey] { g = known } else {
-                g = groups.count
-                order[groupKey] = g
-                groups.append(((row.key.source, row.key.type), [], [:]))
+            let key = (row.key.source, row.key.type)
+            if current < 0 || groups[current].key != key {
+                if let known = groups.firstIndex(where: { $0.key == key }) {
+                    current = known
+                } else {
+                    groups.append((key, []))
+                    positions.append(Dictionary(minimumCapacity: rows.count))
+                    current = groups.count - 1
+                }
             }
-            if let seen = groups[g].index[row.key.id] {
-                groups[g].rows[seen] = row
+            if let seen = positions[current][row.key.id] {
+                groups[current].rows[seen] = row
             } else {
-                groups[g].index[row.key.id] = groups[g].rows.count
-                groups[g].rows.append(row)
+                positions[current][row.key.id] = groups[current].rows.count
+                groups[current].rows.append(row)
             }
         }
-        return groups.map { ($0.key, $0.rows) }
+        return groups
     }
 
     struct StoredState {
@@ -258,9 +263,9 @@ enum ListingBatch {
         var state: [String: StoredState] = [:]
         state.reserveCapacity(ids.count)
         for slice in chunks(of: ids) {
-            var values: [(any DatabaseValueConvertible)?] = [source, type]
+            var values: [DatabaseValue] = [source.databaseValue, type.databaseValue]
             values.reserveCapacity(2 + chunk)
-            for id in padded(slice) { values.append(id) }
+            for id in padded(slice) { values.append(id.databaseValue) }
             let found = try Row.fetchCursor(statement, arguments: StatementArguments(values))
             while let row = try found.next() {
                 let id: String = row[0]
@@ -283,12 +288,12 @@ enum ListingBatch {
             WHERE \(MirrorStatements.noRegression)
             """)
         for slice in chunks(of: rows) {
-            var values: [(any DatabaseValueConvertible)?] = [source, type, syncedAt, pass]
+            var values: [DatabaseValue] = [source.databaseValue, type.databaseValue, syncedAt.databaseValue, pass.databaseValue]
             values.reserveCapacity(4 + 3 * chunk)
             for row in padded(slice) {
-                values.append(row.key.id)
-                values.append(String(decoding: row.json, as: UTF8.self))
-                values.append(row.remoteModifiedAt?.millisecondsSince1970)
+                values.append(row.key.id.databaseValue)
+                values.append(String(decoding: row.json, as: UTF8.self).databaseValue)
+                values.append(row.remoteModifiedAt?.millisecondsSince1970.databaseValue ?? .null)
             }
             try statement.execute(arguments: StatementArguments(values))
         }
@@ -301,9 +306,9 @@ enum ListingBatch {
             WHERE source = ?1 AND entity_type = ?2 AND entity_id IN (\(placeholders(from: 4, count: chunk)))
             """)
         for slice in chunks(of: ids) {
-            var values: [(any DatabaseValueConvertible)?] = [source, type, pass]
+            var values: [DatabaseValue] = [source.databaseValue, type.databaseValue, pass.databaseValue]
             values.reserveCapacity(3 + chunk)
-            for id in padded(slice) { values.append(id) }
+            for id in padded(slice) { values.append(id.databaseValue) }
             try statement.execute(arguments: StatementArguments(values))
         }
     }

@@ -123,7 +123,14 @@ public struct Reconciler: Sendable {
         var seenAtBoundary: Set<String> = []
         let rateStart = clock.now, rowsAtStart = counts.listed
         var nextPage: Task<ListingPage, any Error>? = prefetch(query(at: position, pass: pass, pageSize: pageSize), gate: gate)
-        defer { nextPage?.cancel() }
+        // The previous page's position, being recorded in the queue's file while this page is written
+        // to the mirror's: awaited before the next record, so positions are recorded in order and a
+        // lost lock is noticed one page late at most.
+        var recording: Task<Bool, any Error>?
+        defer {
+            nextPage?.cancel()
+            recording?.cancel()
+        }
         while let fetching = nextPage {
             let page = try await withTaskCancellationHandler { try await fetching.value } onCancel: { fetching.cancel() }
             let fresh = page.rows.filter { !seenAtBoundary.contains(Self.marker($0)) }
@@ -135,14 +142,24 @@ public struct Reconciler: Sendable {
             counts.pages += 1
             counts.listed += applied.firstListed
             counts.changed += applied.changed
-            guard try await store.recordPage(pass.id, owner: owner, position: position, counts: counts, now: clock.now) else {
-                throw ReconcileError.lockLost(source: source.name, type: pass.plan.type)
+            try await confirm(recording, pass: pass)
+            recording = Task { [store, owner, clock, position, counts] in
+                try await store.recordPage(pass.id, owner: owner, position: position, counts: counts, now: clock.now)
             }
             let elapsed = clock.now.timeIntervalSince(rateStart)
             onProgress(ReconcileProgress(
                 source: source.name, type: pass.plan.type, pages: counts.pages, listed: counts.listed, changed: counts.changed,
                 total: page.total, rowsPerSecond: elapsed > 0 ? Double(counts.listed - rowsAtStart) / elapsed : nil))
         }
+        try await confirm(recording, pass: pass)
+        recording = nil
+    }
+
+    /// Waits for a page's position to be recorded; the record is refused once another run holds the pass.
+    private func confirm(_ recording: Task<Bool, any Error>?, pass: ReconcilePass) async throws {
+        guard let recording else { return }
+        let recorded = try await withTaskCancellationHandler { try await recording.value } onCancel: { recording.cancel() }
+        guard recorded else { throw ReconcileError.lockLost(source: source.name, type: pass.plan.type) }
     }
 
     private func query(at position: ListingPosition, pass: ReconcilePass, pageSize: Int) -> ListingQuery {

@@ -7,8 +7,8 @@ import Testing
 /// must agree with reading the whole document through `JSONSerialization`, and fall back to it for
 /// whatever it cannot read.
 @Suite struct ListingDocumentTests {
-    let economic = ListingWire.RowFields(rowsKey: "collection", id: "customerNumber", idIsNumber: true, modified: ["lastUpdated"])
-    let standard = ListingWire.RowFields(rowsKey: "data", id: "id", idIsNumber: false, modified: ["updated_at", "updatedAt"])
+    let economic = ListingWire.RowFields(rowsKey: "collection", id: "customerNumber", modified: ["lastUpdated"])
+    let standard = ListingWire.RowFields(rowsKey: "data", id: "id", modified: ["updated_at", "updatedAt"])
 
     func read(_ json: String, _ fields: ListingWire.RowFields) throws -> (fast: ListingWire.Document, whole: ListingWire.Document) {
         let response = APIResponse(status: 200, body: Data(json.utf8))
@@ -68,10 +68,15 @@ import Testing
             try ListingWire.document(APIResponse(status: 200, body: Data(#"{"rows": []}"#.utf8)), provider: "p", retryAfter: { _ in nil },
                                      source: "s", type: "t", fields: economic, modifiedAt: ISOTimestamp.parse)
         }
-        // Malformed JSON is refused, not half read.
-        #expect(throws: ProviderAPIError.self) {
-            try ListingWire.document(APIResponse(status: 200, body: Data(#"{"collection": [{"customerNumber": 1,}]"#.utf8)), provider: "p",
-                                     retryAfter: { _ in nil }, source: "s", type: "t", fields: economic, modifiedAt: ISOTimestamp.parse)
+        // Malformed JSON is refused, not half read: neither what the row scan trips on nor what only
+        // a parser notices (a misspelt literal inside a row).
+        for body in [#"{"collection": [{"customerNumber": 1,}]"#, #"{"collection": [{"customerNumber": 1, "x": tru}]}"#] {
+            #expect(throws: ProviderAPIError.self) {
+                try ListingWire.document(APIResponse(status: 200, body: Data(body.utf8)), provider: "p",
+                                         retryAfter: { _ in nil }, source: "s", type: "t", fields: economic, modifiedAt: ISOTimestamp.parse)
+            }
         }
+        // An id with an escape is read by the whole-document path, unescaped.
+        #expect(try read(#"{"data": [{"id": "a\/b"}]}"#, standard).fast.rows.map(\.key.id) == ["a/b"])
     }
 }

@@ -45,6 +45,30 @@ enum JSONArraySlices {
         }
     }
 
+    /// Where the value of each of `names` lies among the top-level members of the object at `range`
+    /// (nil for a name it lacks; the last one wins if a name repeats), or nil if it is not an object or
+    /// has a member name with an escape in it, which a byte comparison cannot match.
+    static func members(_ names: [[UInt8]], ofObjectAt range: Range<Int>, in json: [UInt8]) -> [Range<Int>?]? {
+        var scanner = Scanner(bytes: json, index: range.lowerBound)
+        var found = [Range<Int>?](repeating: nil, count: names.count)
+        guard scanner.take(UInt8(ascii: "{")) else { return nil }
+        scanner.skipWhitespace()
+        if scanner.take(UInt8(ascii: "}")) { return found }
+        while true {
+            scanner.skipWhitespace()
+            guard let name = scanner.string(), !json[name].contains(UInt8(ascii: "\\")) else { return nil }
+            scanner.skipWhitespace()
+            guard scanner.take(UInt8(ascii: ":")) else { return nil }
+            scanner.skipWhitespace()
+            let start = scanner.index
+            guard scanner.skipValue() else { return nil }
+            if let wanted = names.firstIndex(where: { json[name].elementsEqual($0) }) { found[wanted] = start..<scanner.index }
+            scanner.skipWhitespace()
+            if scanner.take(UInt8(ascii: "}")) { return found }
+            guard scanner.take(UInt8(ascii: ",")) else { return nil }
+        }
+    }
+
     private struct Scanner {
         let bytes: [UInt8]
         var index = 0

@@ -73,8 +73,6 @@ enum ListingWire {
         /// The array of rows in the answer's top-level object.
         var rowsKey: String
         var id: String
-        /// Whether the provider's ids are JSON numbers (tried first) or strings; either is accepted.
-        var idIsNumber: Bool
         /// The modification time: the first of these that holds a string.
         var modified: [String]
     }
@@ -82,11 +80,12 @@ enum ListingWire {
     /// Reads a listing answer, or throws what its status or shape says. A row without an id is a
     /// provider fault worth stopping for.
     ///
-    /// The fast path decodes only the id and the modification time of each row (`JSONDecoder`, which
-    /// still checks the whole array is well formed) and parses the rest of the document apart; a
-    /// page of 1,000 rows through `JSONSerialization` cost more than writing it to the mirror. A
-    /// document it cannot read that way, or a row it finds no id in, goes through `JSONSerialization`
-    /// whole, which reads ids as the webhook parsers do and says what is wrong.
+    /// The fast path checks the row array is well formed (`JSONDecoder`, materializing nothing), finds
+    /// each row's id and time by scanning its bytes, and parses the rest of the document apart: a page
+    /// of 1,000 rows through `JSONSerialization`, or through a keyed `JSONDecoder` container per row,
+    /// cost more than writing it to the mirror. Whatever that scan cannot read as plainly as the
+    /// webhook parsers would (an escape, a number that is not a plain integer, a missing id) sends the
+    /// whole document through `JSONSerialization`, which reads it as they do and says what is wrong.
     static func document(
         _ response: APIResponse, provider: String, retryAfter: (APIResponse) -> Duration?, source: String, type: String,
         fields: RowFields, modifiedAt: (String) -> Date?
@@ -94,15 +93,56 @@ enum ListingWire {
         try APIResponseRules.check(response, provider: provider, retryAfter: retryAfter)
         let bytes = Array(response.body)
         if let found = JSONArraySlices.array(fields.rowsKey, in: bytes),
-           let decoded = try? rowDecoder(fields).decode([DecodedRow].self, from: Data(bytes[found.array])),
-           decoded.count == found.elements.count, !decoded.contains(where: { $0.id == nil }),
+           let rows = plainRows(found.elements, in: bytes, source: source, type: type, fields: fields, modifiedAt: modifiedAt),
+           (try? JSONDecoder().decode([WellFormed].self, from: Data(bytes[found.array])))?.count == rows.count,
            let meta = try? JSONSerialization.jsonObject(with: Data(bytes[..<found.array.lowerBound] + Array("[]".utf8) + bytes[found.array.upperBound...])) as? [String: Any] {
-            let rows = zip(decoded, found.elements).map { row, range in
-                ListedEntity(key: EntityKey(source: source, type: type, id: row.id!), json: Data(bytes[range]), remoteModifiedAt: row.modified.flatMap(modifiedAt))
-            }
             return Document(rows: rows, meta: meta)
         }
         return try serializedDocument(response, provider: provider, source: source, type: type, fields: fields, modifiedAt: modifiedAt)
+    }
+
+    /// The rows, if every one is an object whose id and time are plain: an id that is a non-empty
+    /// string without escapes or an integer, a time that is a string without escapes (or absent).
+    private static func plainRows(
+        _ elements: [Range<Int>], in bytes: [UInt8], source: String, type: String, fields: RowFields, modifiedAt: (String) -> Date?
+    ) -> [ListedEntity]? {
+        let names = [Array(fields.id.utf8)] + fields.modified.map { Array($0.utf8) }
+        var rows: [ListedEntity] = []
+        rows.reserveCapacity(elements.count)
+        for element in elements {
+            guard let members = JSONArraySlices.members(names, ofObjectAt: element, in: bytes),
+                  let idRange = members[0], let id = plainIdentifier(bytes[idRange]) else { return nil }
+            var modified: Date?
+            for case let range? in members.dropFirst() {
+                let value = bytes[range]
+                guard value.first == UInt8(ascii: "\"") else { continue }
+                guard let text = plainString(value) else { return nil }
+                modified = modifiedAt(text)
+                break
+            }
+            rows.append(ListedEntity(key: EntityKey(source: source, type: type, id: id), json: Data(bytes[element]), remoteModifiedAt: modified))
+        }
+        return rows
+    }
+
+    /// The contents of a JSON string with no escapes in it; nil for any other value.
+    private static func plainString(_ value: ArraySlice<UInt8>) -> String? {
+        guard value.count >= 2, value.first == UInt8(ascii: "\""), value.last == UInt8(ascii: "\""),
+              !value.contains(UInt8(ascii: "\\")) else { return nil }
+        return String(decoding: value.dropFirst().dropLast(), as: UTF8.self)
+    }
+
+    /// A non-empty plain string, or an integer written as digits (with an optional minus sign).
+    private static func plainIdentifier(_ value: ArraySlice<UInt8>) -> String? {
+        if let text = plainString(value) { return text.isEmpty ? nil : text }
+        let digits = value.first == UInt8(ascii: "-") ? value.dropFirst() : value
+        guard !digits.isEmpty, digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return nil }
+        return String(decoding: value, as: UTF8.self)
+    }
+
+    /// Decodes to nothing: decoding an array of these only checks that the array is well formed.
+    private struct WellFormed: Decodable {
+        init(from decoder: any Decoder) {}
     }
 
     /// The slow path of `document`: the whole answer through `JSONSerialization`, each row re-encoded
@@ -127,48 +167,6 @@ enum ListingWire {
             return ListedEntity(key: EntityKey(source: source, type: type, id: id), json: json, remoteModifiedAt: modified.flatMap(modifiedAt))
         }
         return Document(rows: rows, meta: object)
-    }
-
-    private static func rowDecoder(_ fields: RowFields) -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.userInfo[DecodedRow.fieldsKey] = fields
-        return decoder
-    }
-
-    /// The two fields of a row that reconciliation reads; the rest are skipped, not materialized.
-    private struct DecodedRow: Decodable {
-        static let fieldsKey = CodingUserInfoKey(rawValue: "hooksync.listing-fields")!
-        var id: String?
-        var modified: String?
-
-        struct Key: CodingKey {
-            var stringValue: String
-            var intValue: Int? { nil }
-            init(stringValue: String) { self.stringValue = stringValue }
-            init?(intValue: Int) { nil }
-        }
-
-        init(from decoder: any Decoder) throws {
-            guard let fields = decoder.userInfo[Self.fieldsKey] as? RowFields else {
-                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "no listing fields given"))
-            }
-            let row = try decoder.container(keyedBy: Key.self)
-            let idKey = Key(stringValue: fields.id)
-            // As JSONField.identifier reads ids: a non-empty string or a whole number, never a boolean.
-            if fields.idIsNumber, let number = try? row.decodeIfPresent(Int64.self, forKey: idKey) {
-                id = String(number)
-            } else if let text = try? row.decodeIfPresent(String.self, forKey: idKey) {
-                id = text.isEmpty ? nil : text
-            } else if let number = try? row.decodeIfPresent(Int64.self, forKey: idKey) {
-                id = String(number)
-            }
-            for name in fields.modified {
-                if let text = try? row.decodeIfPresent(String.self, forKey: Key(stringValue: name)) {
-                    modified = text
-                    break
-                }
-            }
-        }
     }
 
     static func int(_ value: Any?) -> Int? { JSONField.integer(value) }
