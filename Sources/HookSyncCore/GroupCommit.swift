@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Hands the elements of concurrent callers to one commit (group commit), so the number of
 /// transactions, and of fsyncs, grows far slower than the number of callers.
 ///
@@ -11,7 +13,19 @@
 /// try await completions.submit([lease])   // returns once the batch holding it has committed
 /// ```
 public actor GroupCommit<Element: Sendable> {
-    private let commit: @Sendable ([Element]) async throws -> Void
+    /// The committer runs on a thread of its own rather than the cooperative pool. Under a burst the
+    /// pool's few threads are busy with requests, and every commit would otherwise wait its turn among
+    /// them twice (to start, and to resume after the database's writer answers): measured at ingest,
+    /// a commit of ~20 requests took 1.5 ms, of which 0.16 ms was SQL.
+    private let executor = DispatchQueueExecutor(label: "hooksync.group-commit")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    private let commit: Commit
+
+    private enum Commit {
+        case awaiting(@Sendable ([Element]) async throws -> Void)
+        /// Runs on the committer's own thread, which it may block: nothing else runs there.
+        case blocking(@Sendable ([Element]) throws -> Void)
+    }
     private let maxBatch: Int
     private let linger: Duration
     private var waiting: [(elements: [Element], continuation: CheckedContinuation<Void, any Error>)] = []
@@ -19,7 +33,15 @@ public actor GroupCommit<Element: Sendable> {
 
     /// `maxBatch` bounds one transaction's size (in elements), so one commit never holds the writer long.
     public init(maxBatch: Int = 4_096, linger: Duration = .zero, commit: @escaping @Sendable ([Element]) async throws -> Void) {
-        self.commit = commit
+        self.commit = .awaiting(commit)
+        self.maxBatch = maxBatch
+        self.linger = linger
+    }
+
+    /// A committer whose commit blocks (a synchronous database call) on the committer's own thread,
+    /// so a commit never waits for another thread to run it or to hear its result.
+    public init(maxBatch: Int = 4_096, linger: Duration = .zero, blockingCommit: @escaping @Sendable ([Element]) throws -> Void) {
+        self.commit = .blocking(blockingCommit)
         self.maxBatch = maxBatch
         self.linger = linger
     }
@@ -47,12 +69,37 @@ public actor GroupCommit<Element: Sendable> {
             let batch = waiting[..<count]
             waiting.removeFirst(count)
             do {
-                try await commit(batch.flatMap(\.elements))
+                switch commit {
+                case .awaiting(let commit): try await commit(batch.flatMap(\.elements))
+                case .blocking(let commit): try commit(batch.flatMap(\.elements))
+                }
                 for caller in batch { caller.continuation.resume() }
             } catch {
                 for caller in batch { caller.continuation.resume(throwing: error) }
             }
         }
         isCommitting = false
+    }
+}
+
+/// A serial executor on a dispatch queue of its own: an actor that names it as its `unownedExecutor`
+/// runs there, off the cooperative pool.
+final class DispatchQueueExecutor: SerialExecutor, @unchecked Sendable {
+    private let queue: DispatchQueue
+
+    init(label: String) {
+        queue = DispatchQueue(label: label, qos: .userInitiated)
+    }
+
+    func enqueue(_ job: UnownedJob) {
+        queue.async { job.runSynchronously(on: self.asUnownedSerialExecutor()) }
+    }
+
+    func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
+    }
+
+    func checkIsolated() {
+        dispatchPrecondition(condition: .onQueue(queue))
     }
 }

@@ -143,3 +143,20 @@ public struct PruneReport: Sendable, Hashable {
         self.workItems = workItems
     }
 }
+
+/// A queue that can also append events synchronously, for a committer that owns its thread.
+///
+/// Ingest's group commit is one long chain of commits; each await in it (to reach the database's
+/// writer, and back) waited for a busy thread under a burst. A store that can write from the
+/// committer's own thread, with the events encoded beforehand by each request, makes that chain
+/// only SQL and fsync. A backend without a synchronous client need not conform; ingest then awaits
+/// `enqueue`.
+public protocol SynchronousEnqueue: Sendable {
+    /// The envelopes of one request, encoded for storage: done by the request, in parallel with others.
+    associatedtype Prepared: Sendable
+
+    func prepare(_ envelopes: [EventEnvelope]) -> Prepared
+
+    /// Appends every request's events in one transaction, blocking the calling thread until it commits.
+    func enqueueSynchronously(_ requests: [Prepared]) throws -> EnqueueReceipt
+}

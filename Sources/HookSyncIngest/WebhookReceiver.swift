@@ -24,8 +24,8 @@ struct WebhookReceiver: Sendable {
     }
 
     let endpoints: [String: Endpoint]
-    /// Concurrent requests share one transaction; each element is one request's envelopes.
-    let committer: GroupCommit<[EventEnvelope]>
+    /// Commits one request's envelopes, in a transaction shared with whatever requests come at once.
+    let commit: @Sendable ([EventEnvelope]) async throws -> Void
     let store: any QueueStore
     let metrics: IngestMetrics
     let clock: any WallClock
@@ -41,15 +41,29 @@ struct WebhookReceiver: Sendable {
             endpoints[source.name] = Endpoint(source: source, authenticator: WebhookAuthenticator(source: source), parser: parser)
         }
         self.endpoints = endpoints
-        self.committer = GroupCommit { requests in
-            _ = try await store.enqueue(requests.flatMap { $0 })
-            metrics.recordCommit(requests: requests.count)
+        if let store = store as? any SynchronousEnqueue {
+            self.commit = Self.synchronousCommit(store, metrics: metrics)
+        } else {
+            let committer = GroupCommit<[EventEnvelope]> { requests in
+                _ = try await store.enqueue(requests.flatMap { $0 })
+                metrics.recordCommit(requests: requests.count)
+            }
+            self.commit = { envelopes in try await committer.submit([envelopes]) }
         }
         self.store = store
         self.metrics = metrics
         self.clock = clock
         self.maxBodyBytes = config.ingest.maxBodyBytes
         self.logger = logger
+    }
+
+    /// Each request encodes its own events; the committer's thread only writes them.
+    private static func synchronousCommit<Store: SynchronousEnqueue>(_ store: Store, metrics: IngestMetrics) -> @Sendable ([EventEnvelope]) async throws -> Void {
+        let committer = GroupCommit<Store.Prepared>(blockingCommit: { requests in
+            _ = try store.enqueueSynchronously(requests)
+            metrics.recordCommit(requests: requests.count)
+        })
+        return { envelopes in try await committer.submit([store.prepare(envelopes)]) }
     }
 
     func receive(_ request: Request, context: IngestRequestContext) async throws -> Response {
@@ -96,7 +110,7 @@ struct WebhookReceiver: Sendable {
         }
 
         do {
-            try await committer.submit([envelopes])
+            try await commit(envelopes)
         } catch {
             outcome = "store_failed"
             logger.error("could not store webhook", metadata: ["source": "\(sourceName)", "error": "\(error)"])

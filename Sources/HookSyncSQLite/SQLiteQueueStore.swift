@@ -44,26 +44,28 @@ public final class SQLiteQueueStore: QueueStore {
         guard !envelopes.isEmpty else { return EnqueueReceipt() }
         // Encoding happens before the transaction: the writer lock is held for SQL only.
         let rows = envelopes.map(EventRow.init)
-        return try await pool.write { db in
-            var receipt = EnqueueReceipt()
-            var counters: [String: SourceCounterDelta] = [:]
-            let append = try db.cachedStatement(sql: Statements.appendEvent)
-            for row in rows {
-                try append.execute(arguments: row.arguments)
-                if db.changesCount == 0 {
-                    receipt.duplicates += 1
-                    counters[row.source, default: SourceCounterDelta()].duplicates += 1
-                } else {
-                    receipt.accepted += 1
-                    counters[row.source, default: SourceCounterDelta()].record(acceptedAt: row.receivedAt)
-                }
+        return try await pool.write { db in try Self.append(rows, in: db) }
+    }
+
+    static func append(_ rows: [EventRow], in db: Database) throws -> EnqueueReceipt {
+        var receipt = EnqueueReceipt()
+        var counters: [String: SourceCounterDelta] = [:]
+        let append = try db.cachedStatement(sql: Statements.appendEvent)
+        for row in rows {
+            try append.execute(arguments: row.arguments)
+            if db.changesCount == 0 {
+                receipt.duplicates += 1
+                counters[row.source, default: SourceCounterDelta()].duplicates += 1
+            } else {
+                receipt.accepted += 1
+                counters[row.source, default: SourceCounterDelta()].record(acceptedAt: row.receivedAt)
             }
-            let bumpCounter = try db.cachedStatement(sql: Statements.bumpSourceCounter)
-            for (source, delta) in counters {
-                try bumpCounter.execute(arguments: [source, delta.accepted, delta.duplicates, delta.lastDeliveryAt])
-            }
-            return receipt
         }
+        let bumpCounter = try db.cachedStatement(sql: Statements.bumpSourceCounter)
+        for (source, delta) in counters {
+            try bumpCounter.execute(arguments: [source, delta.accepted, delta.duplicates, delta.lastDeliveryAt])
+        }
+        return receipt
     }
 
     // MARK: Claim
@@ -334,5 +336,21 @@ struct SourceCounterDelta {
     mutating func record(acceptedAt: Int64) {
         accepted += 1
         lastDeliveryAt = max(lastDeliveryAt ?? acceptedAt, acceptedAt)
+    }
+}
+
+extension SQLiteQueueStore: SynchronousEnqueue {
+    public struct Prepared: Sendable {
+        fileprivate let rows: [EventRow]
+    }
+
+    public func prepare(_ envelopes: [EventEnvelope]) -> Prepared {
+        Prepared(rows: envelopes.map(EventRow.init))
+    }
+
+    public func enqueueSynchronously(_ requests: [Prepared]) throws -> EnqueueReceipt {
+        let rows = requests.flatMap(\.rows)
+        guard !rows.isEmpty else { return EnqueueReceipt() }
+        return try pool.write { db in try Self.append(rows, in: db) }
     }
 }

@@ -109,4 +109,30 @@ struct GroupCommitTests {
         try await commits.submit([2])
         #expect(log.batches.withLock { $0 } == [[1], [2]])
     }
+
+    /// The blocking form (ingest's, over SQLite's synchronous writes) batches the same way: callers
+    /// who come while a commit blocks share the next one.
+    @Test func aBlockingCommitTakesEveryoneWhoCameWhileItBlocked() async throws {
+        let log = Log()
+        let firstMayFinish = DispatchSemaphore(value: 0)
+        let firstStarted = Mutex(false)
+        let commits = GroupCommit<Int>(blockingCommit: { batch in
+            if batch == [0] {
+                firstStarted.withLock { $0 = true }
+                firstMayFinish.wait()
+            }
+            log.batches.withLock { $0.append(batch) }
+        })
+        try await withThrowingTaskGroup { group in
+            group.addTask { try await commits.submit([0]) }
+            while !firstStarted.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+            for element in 1...5 { group.addTask { try await commits.submit([element]) } }
+            // Ample time for the five to queue behind the blocked commit, even on a loaded machine.
+            try await Task.sleep(for: .seconds(1))
+            firstMayFinish.signal()
+            try await group.waitForAll()
+        }
+        #expect(log.batches.withLock { $0.map { $0.sorted() } } == [[0], [1, 2, 3, 4, 5]])
+    }
 }
+
