@@ -31,22 +31,27 @@ public final class AsyncHTTPTransport: HTTPTransport {
     }
 
     public func send(_ request: APIRequest) async throws -> APIResponse {
-        var outgoing = HTTPClientRequest(url: request.url)
-        outgoing.method = HTTPMethod(rawValue: request.method)
-        for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
-        if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
         do {
+            // The whole answer is gathered on the event loop and handed over once: the streaming API
+            // resumed the caller for the head and again for the body, and each resumption waited its
+            // turn for a busy cooperative pool (a worker makes hundreds of these calls a second).
+            let outgoing = try HTTPClient.Request(
+                url: request.url, method: HTTPMethod(rawValue: request.method),
+                headers: HTTPHeaders(request.headers.map { ($0.key, $0.value) }), body: request.body.map { .bytes($0) })
             // The deadline bounds the whole exchange; the read timeout alone resets on every byte.
-            let response = try await client.execute(outgoing, timeout: .nanoseconds(Int64(readTimeout.timeInterval * 1e9)))
-            let body = try await response.body.collect(upTo: maxBodyBytes)
+            let task = client.execute(
+                request: outgoing, delegate: ResponseAccumulator(request: outgoing, maxBodySize: maxBodyBytes),
+                deadline: .now() + .nanoseconds(Int64(readTimeout.timeInterval * 1e9)))
+            let response = try await withTaskCancellationHandler { try await task.futureResult.get() } onCancel: { task.cancel() }
             var headers: [String: String] = [:]
             for header in response.headers { headers[header.name.lowercased()] = header.value }
-            return APIResponse(status: Int(response.status.code), headers: headers, body: Data(body.readableBytesView))
+            return APIResponse(status: Int(response.status.code), headers: headers, body: response.body.map { Data($0.readableBytesView) } ?? Data())
         } catch let error as ProviderAPIError {
             throw error
         } catch is CancellationError {
             throw CancellationError()
         } catch {
+            if Task.isCancelled { throw CancellationError() }
             throw ProviderAPIError.transient("\(Self.host(request.url)): \(Self.describe(error))")
         }
     }
