@@ -33,12 +33,14 @@ public final class MirrorStore: Sink {
         // Several processes (two workers, a reconcile) may open a new mirror, or one that lacks a
         // migration, at once. Switching a new file to WAL can then be refused as busy, and GRDB's
         // migrator reads which migrations are applied before it takes the write lock, so the loser
-        // of that race fails on a migration the winner has just applied. Each migration is its own
-        // transaction, so opening again carries on from where the winner got to.
+        // of that race runs a migration the winner has just applied, and fails on it (a table or
+        // column that exists, or the second record of the migration). Each migration is one
+        // transaction with its record, so the loser's attempt rolls back whole, and opening again
+        // carries on from where the winner got to.
         for attempt in 1..<10 {
             do {
                 return try openAndMigrate(path: path, options: options)
-            } catch let error as DatabaseError where [.SQLITE_ERROR, .SQLITE_BUSY].contains(error.resultCode) {
+            } catch let error as DatabaseError where [.SQLITE_ERROR, .SQLITE_BUSY, .SQLITE_CONSTRAINT].contains(error.resultCode) {
                 Thread.sleep(forTimeInterval: 0.02 * Double(attempt))
             }
         }
