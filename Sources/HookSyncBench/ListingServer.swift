@@ -6,15 +6,20 @@ import NIOCore
 /// that the fake itself costs the same at 100,000 rows as at 1,000,000 and the benchmark measures
 /// the client. Customer n (1...rows) was last updated at `epoch + n` seconds: one row per second,
 /// sorted by time, as `filter=lastUpdated$gte:…&sort=lastUpdated&skippages=…&pagesize=…` asks.
+///
+/// `--shuffled-numbers` gives the n-th row a customer number scattered over 1...rows instead of n, as
+/// a real listing in modification order is scattered over its ids, so the mirror receives its keys
+/// in random order rather than nearly sorted.
 enum ListingServer {
     static let epoch = Date(timeIntervalSince1970: 1_700_000_000)
 
     static func run(_ options: [String: String]) async throws {
         let rows = options.int("--rows", default: 100_000)
         let port = options.int("--port", default: 0)
+        let shuffled = options["--shuffled-numbers"] != nil
         let router = Router()
         router.get("/customers") { request, _ -> Response in
-            page(request.uri.queryParameters, rows: rows)
+            page(request.uri.queryParameters, rows: rows, shuffled: shuffled)
         }
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
@@ -24,7 +29,15 @@ enum ListingServer {
         try await app.runService()
     }
 
-    static func page(_ query: Parameters, rows: Int) -> Response {
+    /// A bijection of 1...rows that scatters neighbours: multiplication by a prime that does not
+    /// divide `rows`, modulo `rows`.
+    static func customerNumber(_ n: Int, rows: Int, shuffled: Bool) -> Int {
+        guard shuffled else { return n }
+        let prime = [1_000_003, 998_244_353, 2_147_483_647].first { rows % $0 != 0 }!
+        return (n - 1) * prime % rows + 1
+    }
+
+    static func page(_ query: Parameters, rows: Int, shuffled: Bool = false) -> Response {
         let pageSize = min(1_000, max(1, query.get("pagesize", as: Int.self) ?? 20))
         let skipPages = query.get("skippages", as: Int.self) ?? 0
         var first = 1
@@ -37,9 +50,10 @@ enum ListingServer {
         let formatter = ISO8601DateFormatter()
         var body = #"{"collection":["#
         if start <= end {
-            for number in start...end {
-                if number > start { body += "," }
-                let updated = formatter.string(from: epoch.addingTimeInterval(TimeInterval(number)))
+            for position in start...end {
+                if position > start { body += "," }
+                let number = customerNumber(position, rows: rows, shuffled: shuffled)
+                let updated = formatter.string(from: epoch.addingTimeInterval(TimeInterval(position)))
                 body += #"{"customerNumber":\#(number),"name":"Customer \#(number)","currency":"DKK","balance":\#(number % 9_973).25,"lastUpdated":"\#(updated)","self":"https://restapi.e-conomic.com/customers/\#(number)"}"#
             }
         }
