@@ -102,17 +102,19 @@ public final class MirrorStore: Sink {
     /// thousands of rows a second, binding and stepping one statement per row was most of the cost.
     public func applyListing(_ rows: [ListedEntity], pass: Int64, syncedAt: Date) async throws -> (firstListed: Int, changed: Int) {
         guard !rows.isEmpty else { return (0, 0) }
+        // Grouped and encoded before the transaction: the writer is the pass's bottleneck, so it
+        // does SQL only.
+        let groups = ListingBatch.group(rows)
         return try await pool.write { db in
             var firstListed = 0, changed = 0
-            for ((source, type), group) in ListingBatch.group(rows) {
-                let stored = try ListingBatch.storedState(of: group.map(\.key.id), source: source, type: type, in: db)
-                var newer: [ListedEntity] = [], unchanged: [String] = []
+            for ((source, type), group) in groups {
+                let stored = try ListingBatch.storedState(of: group.map(\.id), source: source, type: type, in: db)
+                var newer: [ListingBatch.Listed] = [], unchanged: [String] = []
                 for row in group {
-                    let current = stored[row.key.id]
+                    let current = stored[row.id]
                     if current?.listedInPass != pass { firstListed += 1 }
-                    let modified = row.remoteModifiedAt?.millisecondsSince1970
-                    if let current, let modified, let storedModified = current.remoteModifiedAt, modified <= storedModified {
-                        unchanged.append(row.key.id)
+                    if let current, let modified = row.modified, let storedModified = current.remoteModifiedAt, modified <= storedModified {
+                        unchanged.append(row.id)
                     } else {
                         newer.append(row)
                     }
@@ -225,14 +227,21 @@ enum MirrorStatements {
 enum ListingBatch {
     static let chunk = 100
 
+    /// A listed row as the statements bind it.
+    struct Listed: Sendable {
+        var id: String
+        var data: DatabaseValue
+        var modified: Int64?
+    }
+
     /// The page's rows by (source, type), the last copy of an id winning if a page lists it twice.
     /// A page is nearly always of one (source, type), so the current group is tried first.
-    static func group(_ rows: [ListedEntity]) -> [(key: (String, String), rows: [ListedEntity])] {
-        var groups: [(key: (String, String), rows: [ListedEntity])] = []
+    static func group(_ rows: [ListedEntity]) -> [(key: (String, String), rows: [Listed])] {
+        var groups: [(key: (String, String), rows: [Listed])] = []
         var positions: [[String: Int]] = []
         var current = -1
-        for row in rows {
-            let key = (row.key.source, row.key.type)
+        for listed in rows {
+            let key = (listed.key.source, listed.key.type)
             if current < 0 || groups[current].key != key {
                 if let known = groups.firstIndex(where: { $0.key == key }) {
                     current = known
@@ -242,10 +251,12 @@ enum ListingBatch {
                     current = groups.count - 1
                 }
             }
-            if let seen = positions[current][row.key.id] {
+            let row = Listed(id: listed.key.id, data: String(decoding: listed.json, as: UTF8.self).databaseValue,
+                          modified: listed.remoteModifiedAt?.millisecondsSince1970)
+            if let seen = positions[current][row.id] {
                 groups[current].rows[seen] = row
             } else {
-                positions[current][row.key.id] = groups[current].rows.count
+                positions[current][row.id] = groups[current].rows.count
                 groups[current].rows.append(row)
             }
         }
@@ -278,7 +289,7 @@ enum ListingBatch {
     }
 
     /// Writes the rows and marks them listed, under the mirror's no-regression rule.
-    static func upsert(_ rows: [ListedEntity], source: String, type: String, pass: Int64, syncedAt: Int64, in db: Database) throws {
+    static func upsert(_ rows: [Listed], source: String, type: String, pass: Int64, syncedAt: Int64, in db: Database) throws {
         guard !rows.isEmpty else { return }
         let values = (0..<chunk).map { "(?1, ?2, ?\(5 + 3 * $0), ?\(6 + 3 * $0), ?\(7 + 3 * $0), ?3, 0, ?4)" }.joined(separator: ", ")
         let statement = try db.cachedStatement(sql: """
@@ -293,9 +304,9 @@ enum ListingBatch {
             var values: [DatabaseValue] = [source.databaseValue, type.databaseValue, syncedAt.databaseValue, pass.databaseValue]
             values.reserveCapacity(4 + 3 * chunk)
             for row in padded(slice) {
-                values.append(row.key.id.databaseValue)
-                values.append(String(decoding: row.json, as: UTF8.self).databaseValue)
-                values.append(row.remoteModifiedAt?.millisecondsSince1970.databaseValue ?? .null)
+                values.append(row.id.databaseValue)
+                values.append(row.data)
+                values.append(row.modified?.databaseValue ?? .null)
             }
             try statement.execute(arguments: StatementArguments(values))
         }
