@@ -2,6 +2,7 @@ import Foundation
 import HookSyncCore
 @testable import HookSyncIngest
 import HookSyncProviders
+import Logging
 import HookSyncSQLite
 import HTTPTypes
 import HookSyncTestSupport
@@ -34,6 +35,26 @@ struct IngestTests {
         let raw = try #require(try await fixture.store.events(forWorkItem: item.id).first?.envelope.raw)
         #expect(!raw.query.contains("tok-precoro"), "the token is never stored")
         #expect(String(decoding: raw.body, as: UTF8.self).contains("123456"))
+    }
+
+    /// A store without a synchronous client gets the awaited group commit, through `enqueue`: every
+    /// request answered 200 is stored.
+    @Test func aStoreThatCanOnlyBeAwaitedIsCommittedThroughEnqueue() async throws {
+        let store = AwaitingQueueStore(base: fixture.store)
+        let listeners = try IngestApplication(config: fixture.config, store: store, clock: fixture.database.clock, logger: Logger(label: "test"))
+        try await listeners.ingest.test(.router) { client in
+            try await withThrowingTaskGroup { group in
+                for id in 1...20 {
+                    group.addTask {
+                        let answer = try await client.send("/hooks/precoro?token=tok-precoro", body: #"{"id": \#(id), "type": 3, "action": 1}"#)
+                        #expect(answer.status == .ok)
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        #expect(store.enqueues.count >= 1 && store.enqueues.count <= 20)
+        #expect(Set(try await claimAll().map(\.key.id)) == Set((1...20).map(String.init)))
     }
 
     @Test func bearerHeaderAuthenticatesToo() async throws {
