@@ -1,8 +1,10 @@
+import HookSyncCore
+
 /// The timestamp spellings the simulated APIs use, as milliseconds since 1970 in UTC.
 ///
 /// Written with calendar arithmetic rather than formatters: the simulator prints a time for every
 /// entity it serves (thousands a second in the benchmark), and Foundation's formatters are costly to
-/// build and lenient to parse. The date conversion is the usual days-from-civil algorithm on the
+/// build and lenient to parse. The date conversion is `HookSyncCore.CivilTime`'s, on the
 /// proleptic Gregorian calendar.
 ///
 /// ```swift
@@ -28,7 +30,7 @@ enum WireTime {
         let local = milliseconds + Int64(offsetSeconds) * 1_000
         let days = Int(local >= 0 ? local / 86_400_000 : (local - 86_399_999) / 86_400_000)
         let withinDay = Int(local - Int64(days) * 86_400_000)
-        let (year, month, day) = civilDate(daysSinceEpoch: days)
+        let (year, month, day) = CivilTime.civil(days: days)
         return Civil(
             year: year, month: month, day: day, hour: withinDay / 3_600_000, minute: withinDay / 60_000 % 60,
             second: withinDay / 1_000 % 60, millisecond: withinDay % 1_000)
@@ -39,8 +41,8 @@ enum WireTime {
         guard (1...12).contains(civil.month), (1...31).contains(civil.day), (0..<24).contains(civil.hour),
               (0..<60).contains(civil.minute), (0..<60).contains(civil.second), (0..<1_000).contains(civil.millisecond)
         else { return nil }
-        let days = daysSinceEpoch(year: civil.year, month: civil.month, day: civil.day)
-        guard civilDate(daysSinceEpoch: days) == (civil.year, civil.month, civil.day) else { return nil }
+        let days = CivilTime.days(year: civil.year, month: civil.month, day: civil.day)
+        guard CivilTime.civil(days: days) == (civil.year, civil.month, civil.day) else { return nil }
         let seconds = Int64(days) * 86_400 + Int64(civil.hour * 3_600 + civil.minute * 60 + civil.second) - Int64(offsetSeconds)
         return seconds * 1_000 + Int64(civil.millisecond)
     }
@@ -120,28 +122,5 @@ enum WireTime {
     private static func pad(_ value: Int, _ width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
-    }
-
-    /// Days since 1970-01-01 of a Gregorian date; the year is counted from March so that the leap
-    /// day falls at the end.
-    private static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
-        let marchYear = month <= 2 ? year - 1 : year
-        let era = (marchYear >= 0 ? marchYear : marchYear - 399) / 400
-        let yearOfEra = marchYear - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    private static func civilDate(daysSinceEpoch days: Int) -> (Int, Int, Int) {
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthFromMarch = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
-        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
