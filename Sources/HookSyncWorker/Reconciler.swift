@@ -221,10 +221,10 @@ public struct Reconciler: Sendable {
             }
             do {
                 let page = try await api.list(query)
-                await gate.finished()
+                gate.finished()
                 return page
             } catch let error as ProviderAPIError {
-                await gate.finished()
+                gate.finished()
                 switch error {
                 case .rateLimited(let retryAfter, _):
                     let until = await gate.rateLimited(now: realTime.now, retryAfter: retryAfter)

@@ -191,11 +191,11 @@ public final class Worker: Service {
             case .gone: change = .deleted
             }
             records.append(SyncRecord(key: item.key, change: change, actions: item.actions, syncedAt: clock.now))
-            await gate.finished()
+            gate.finished()
             await gate.succeeded(now: clock.now)
             return .records(records)
         } catch {
-            await gate.finished()
+            gate.finished()
             if Task.isCancelled { return .outcome(.interrupted) }
             return .outcome(await classify(error, gate: gate))
         }
@@ -221,7 +221,7 @@ public final class Worker: Service {
             return .deferred(until: until, reason: "rate limited: \(detail)")
         case .unauthorized(_, let detail):
             await gate.unauthorized(now: now, reason: detail)
-            return .deferred(until: await gate.nextOpportunity ?? now.addingTimeInterval(1), reason: "credentials refused: \(detail)")
+            return .deferred(until: gate.nextOpportunity ?? now.addingTimeInterval(1), reason: "credentials refused: \(detail)")
         case .transient(let detail):
             await gate.failed(now: now, reason: detail)
             return .failed(detail)
