@@ -114,7 +114,8 @@ extension Dictionary where Key == String, Value == String {
     }
 
     init(jsonText: String?) throws {
-        guard let jsonText else { self = [:]; return }
+        // Most events carry no extras: no decoder for those.
+        guard let jsonText, jsonText != "{}" else { self = [:]; return }
         self = try JSONDecoder().decode([String: String].self, from: Data(jsonText.utf8))
     }
 }

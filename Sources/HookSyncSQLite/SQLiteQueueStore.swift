@@ -101,20 +101,20 @@ public final class SQLiteQueueStore: QueueStore {
     @discardableResult
     static func fold(_ db: Database, limit: Int, now: Date) throws -> Int {
         let watermark = try Int64.fetchOne(db.cachedStatement(sql: Statements.foldWatermark)) ?? 0
+        // Columns by position (the order of Statements.unfoldedEvents): looking them up by name
+        // lowercases the name for every row, which showed in the fold's profile.
         let rows = try Row.fetchAll(db.cachedStatement(sql: Statements.unfoldedEvents), arguments: [watermark, limit])
-        guard let lastID: Int64 = rows.last?["id"] else { return 0 }
+        guard let lastID: Int64 = rows.last?[0] else { return 0 }
 
         var groups: [EntityKey: FoldGroup] = [:]
         var order: [EntityKey] = []
         for row in rows {
-            let key = EntityKey(source: row["source"], type: row["entity_type"], id: row["entity_id"])
-            let actionName: String = row["action"]
+            let key = EntityKey(source: row[1], type: row[2], id: row[3])
+            let actionName: String = row[4]
             guard let action = EventAction(rawValue: actionName) else {
-                throw SQLiteSchemaError.corrupt("event \(row["id"] as Int64) has action \(actionName)")
+                throw SQLiteSchemaError.corrupt("event \(row[0] as Int64) has action \(actionName)")
             }
-            let event = FoldGroup.Event(
-                id: row["id"], action: action, receivedAt: row["received_at"],
-                extras: try [String: String](jsonText: row["extras"]))
+            let event = FoldGroup.Event(id: row[0], action: action, receivedAt: row[5], extras: try [String: String](jsonText: row[6]))
             if groups[key]?.add(event) == nil {
                 groups[key] = FoldGroup(first: event)
                 order.append(key)
@@ -122,12 +122,14 @@ public final class SQLiteQueueStore: QueueStore {
         }
 
         let nowMS = now.millisecondsSince1970
-        let link = try db.cachedStatement(sql: Statements.linkEventsToItem)
+        let linkMany = try db.cachedStatement(sql: Statements.linkEventsToItem)
+        let linkOne = try db.cachedStatement(sql: Statements.linkEventToItem)
         for key in order {
             let group = groups[key]!
-            let entity = try entityID(db, key)
+            let (entity, isNew) = try entityID(db, key)
             let itemID: Int64
-            if let pending = try Row.fetchOne(db.cachedStatement(sql: Statements.pendingItemOfEntity), arguments: [entity]) {
+            // A new entity has no work item yet, so there is no pending one to look up.
+            if !isNew, let pending = try Row.fetchOne(db.cachedStatement(sql: Statements.pendingItemOfEntity), arguments: [entity]) {
                 var actions = try ActionHistory(storageForm: pending["actions"]).orThrow("work item actions")
                 actions.record(group.actions)
                 let extras = try [String: String](jsonText: pending["extras"]).merging(group.extras) { _, newer in newer }
@@ -147,16 +149,21 @@ public final class SQLiteQueueStore: QueueStore {
                     "extras": group.extras.jsonTextOrNil(), "now": nowMS,
                 ]).orThrow("new work item id")
             }
-            try link.execute(arguments: [itemID, "[" + group.eventIDs.map(String.init).joined(separator: ",") + "]"])
+            if group.eventIDs.count == 1 {
+                try linkOne.execute(arguments: [itemID, group.eventIDs[0]])
+            } else {
+                try linkMany.execute(arguments: [itemID, "[" + group.eventIDs.map(String.init).joined(separator: ",") + "]"])
+            }
         }
         try db.cachedStatement(sql: Statements.advanceFoldWatermark).execute(arguments: [lastID])
         return rows.count
     }
 
-    static func entityID(_ db: Database, _ key: EntityKey) throws -> Int64 {
+    /// The entity's row id, and whether this call created the row.
+    static func entityID(_ db: Database, _ key: EntityKey) throws -> (id: Int64, isNew: Bool) {
         let arguments: StatementArguments = [key.source, key.type, key.id]
-        if let id = try Int64.fetchOne(db.cachedStatement(sql: Statements.findEntity), arguments: arguments) { return id }
-        return try Int64.fetchOne(db.cachedStatement(sql: Statements.insertEntity), arguments: arguments).orThrow("entity id")
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: Statements.findEntity), arguments: arguments) { return (id, false) }
+        return (try Int64.fetchOne(db.cachedStatement(sql: Statements.insertEntity), arguments: arguments).orThrow("entity id"), true)
     }
 
     static func items(_ db: Database, ids: [Int64]) throws -> [WorkItem] {

@@ -54,6 +54,7 @@ enum Statements {
         """
 
     /// `?` (second) is a JSON array of event ids.
+    static let linkEventToItem = "UPDATE event_log SET work_item_id = ? WHERE id = ?"
     static let linkEventsToItem = "UPDATE event_log SET work_item_id = ? WHERE id IN (SELECT value FROM json_each(?))"
 
     // MARK: Claiming and finishing
