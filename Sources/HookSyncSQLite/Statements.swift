@@ -28,21 +28,10 @@ enum Statements {
         FROM event_log WHERE id > ? ORDER BY id LIMIT ?
         """
 
-    static let findEntity = "SELECT id FROM entity WHERE source = ? AND entity_type = ? AND entity_id = ?"
-    static let insertEntity = "INSERT INTO entity (source, entity_type, entity_id) VALUES (?, ?, ?) RETURNING id"
-
-    static let pendingItemOfEntity = "SELECT * FROM work_item WHERE entity = ? AND state = 'pending'"
-
     /// The pending item of the same entity as item `?`, if there is one.
     static let pendingSiblingOf = """
         SELECT id FROM work_item
         WHERE entity = (SELECT entity FROM work_item WHERE id = ?) AND state = 'pending'
-        """
-
-    static let insertPendingItem = """
-        INSERT INTO work_item (entity, state, actions, event_count, first_event_at, last_event_at, extras, run_at, created_at)
-        VALUES (:entity, 'pending', :actions, :eventCount, :firstEventAt, :lastEventAt, :extras, :now, :now)
-        RETURNING id
         """
 
     /// Merges new events into a pending item; also used to fold a returning item into its pending sibling.
@@ -53,9 +42,14 @@ enum Statements {
         WHERE id = :id
         """
 
-    /// `?` (second) is a JSON array of event ids.
-    static let linkEventToItem = "UPDATE event_log SET work_item_id = ? WHERE id = ?"
-    static let linkEventsToItem = "UPDATE event_log SET work_item_id = ? WHERE id IN (SELECT value FROM json_each(?))"
+    /// `?` is a JSON array of `[event id, work item id]` pairs.
+    static let linkEventsToItems = """
+        UPDATE event_log SET work_item_id = json_extract(link.value, '$[1]')
+        FROM json_each(?) AS link WHERE event_log.id = json_extract(link.value, '$[0]')
+        """
+
+    /// `?` is a JSON array of entity ids.
+    static let pendingItemsOfEntities = "SELECT * FROM work_item WHERE state = 'pending' AND entity IN (SELECT value FROM json_each(?))"
 
     // MARK: Claiming and finishing
 

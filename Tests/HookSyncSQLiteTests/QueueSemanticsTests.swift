@@ -121,6 +121,30 @@ struct QueueSemanticsTests {
         try sliced.close()
     }
 
+    /// One fold over more entities than one of its statements takes (100): new entities, entities with
+    /// a pending item to merge into, and entities whose item is in flight (they get a new one).
+    @Test func aFoldOverManyEntitiesLinksEveryEventToTheRightItem() async throws {
+        _ = try await store.enqueue((0..<150).map { db.envelope(String($0), .create) })
+        let held = try await claim(50)  // entities 0–49 in flight; 50–149 pending
+        #expect(held.count == 50)
+        // Two updates for each old entity, one create for each of 250 new ones, in one fold.
+        _ = try await store.enqueue((0..<150).flatMap { [db.envelope(String($0), .update), db.envelope(String($0), .update)] }
+            + (150..<400).map { db.envelope(String($0), .create) })
+        let items = try await claim(1_000)
+        #expect(items.count == 350, "one item per entity not in flight: 100 merged, 250 new")
+        #expect(Set(items.map(\.key.id)) == Set((50..<400).map(String.init)))
+        for item in items {
+            let events = try await store.events(forWorkItem: item.id)
+            #expect(events.allSatisfy { $0.envelope.key == item.key }, "events of another entity linked to \(item.key)")
+            let expected: [EventAction] = Int(item.key.id)! < 150 ? [.create, .update, .update] : [.create]
+            #expect(events.map(\.envelope.action) == expected && item.eventCount == expected.count, "\(item.key)")
+        }
+        try await store.complete(held.compactMap(\.lease))
+        let followUps = try await claim(1_000)
+        #expect(followUps.count == 50 && followUps.allSatisfy { $0.eventCount == 2 && $0.actions.actions == [.update] },
+                "the in-flight entities' updates wait in new items")
+    }
+
     @Test func claimTakesOldestReadyFirstUpToLimit() async throws {
         for id in 1...5 {
             _ = try await store.enqueue([db.envelope("\(id)")])
