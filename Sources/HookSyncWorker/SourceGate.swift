@@ -29,24 +29,15 @@ final class SourceGate: Sendable {
     /// What the gate wants recorded about the source (for `hooksync status`) after a transition.
     typealias HealthListener = @Sendable (SourceHealth) async -> Void
 
-    let source: String
-    let limits: SourceLimits
-    /// The longest a claimed item waits in the worker for a token; beyond it the item goes back to the queue.
-    let maxTokenWait: Duration
-    private let onHealthChange: HealthListener
     private let state: Mutex<State>
 
     static let maxCooldown: Duration = .seconds(600)
 
+    /// `maxTokenWait`: the longest a claimed item waits in the worker for a token; beyond it the item
+    /// goes back to the queue.
     init(source: String, limits: SourceLimits, maxTokenWait: Duration = .seconds(2), onHealthChange: @escaping HealthListener = { _ in }) {
-        self.source = source
-        self.limits = limits
-        self.maxTokenWait = maxTokenWait
-        self.onHealthChange = onHealthChange
-        self.state = Mutex(State(source: source, limits: limits, maxTokenWait: maxTokenWait))
+        state = Mutex(State(source: source, limits: limits, maxTokenWait: maxTokenWait, onHealthChange: onHealthChange))
     }
-
-    var circuitState: CircuitState { state.withLock { $0.circuit } }
 
     /// The earliest time a deferred item should come back.
     var nextOpportunity: Date? { state.withLock { [$0.pausedUntil, $0.retryAt].compactMap { $0 }.max() } }
@@ -55,7 +46,7 @@ final class SourceGate: Sendable {
     func admit(now: Date) async -> Admission {
         let (decision, report) = state.withLock { state in
             let decision = state.admit(now: now)
-            return (decision, state.reportIfChanged(now: now, reports: self))
+            return (decision, state.reportIfChanged(now: now))
         }
         await report?.value
         switch decision {
@@ -120,23 +111,16 @@ final class SourceGate: Sendable {
     private func record(now: Date, _ change: (inout State) -> Void) async {
         let report = state.withLock { state in
             change(&state)
-            return state.reportIfChanged(now: now, reports: self)
+            return state.reportIfChanged(now: now)
         }
         await report?.value
-    }
-
-    /// Starts recording `health` after every report started before it.
-    fileprivate func startReport(_ health: SourceHealth, after previous: Task<Void, Never>?) -> Task<Void, Never> {
-        Task { [onHealthChange] in
-            await previous?.value
-            await onHealthChange(health)
-        }
     }
 
     private struct State: ~Copyable {
         let source: String
         let limits: SourceLimits
         let maxTokenWait: Duration
+        let onHealthChange: HealthListener
 
         // Token bucket. `tokens` may go negative: each admitted fetch reserves the next token in line.
         var tokens: Double
@@ -159,8 +143,9 @@ final class SourceGate: Sendable {
         /// The last report started, so the next one waits for it and they are recorded in order.
         var lastReport: Task<Void, Never>?
 
-        init(source: String, limits: SourceLimits, maxTokenWait: Duration) {
+        init(source: String, limits: SourceLimits, maxTokenWait: Duration, onHealthChange: @escaping HealthListener) {
             self.source = source
+            self.onHealthChange = onHealthChange
             self.limits = limits
             self.maxTokenWait = maxTokenWait
             self.tokens = Double(limits.burst)
@@ -256,14 +241,17 @@ final class SourceGate: Sendable {
             open(now: now, reason: reason)
         }
 
-        /// Starts recording the state if a transition asked for it; the caller awaits the returned task
-        /// once the lock is released.
-        mutating func reportIfChanged(now: Date, reports gate: SourceGate) -> Task<Void, Never>? {
+        /// Starts recording the state if a transition asked for it, after every report started
+        /// before it; the caller awaits the returned task once the lock is released.
+        mutating func reportIfChanged(now: Date) -> Task<Void, Never>? {
             guard needsReport else { return nil }
             needsReport = false
             hasReported = true
             let health = SourceHealth(source: source, circuit: circuit, reason: circuitReason, changedAt: now, retryAt: circuit == .closed ? nil : retryAt)
-            let report = gate.startReport(health, after: lastReport)
+            let report = Task { [previous = lastReport, onHealthChange] in
+                await previous?.value
+                await onHealthChange(health)
+            }
             lastReport = report
             return report
         }
