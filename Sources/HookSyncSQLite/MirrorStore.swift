@@ -96,37 +96,28 @@ public final class MirrorStore: Sink {
     }
 
     /// Reconciliation's write: each listed row newer than the stored copy (or absent, or of unknown
-    /// age) replaces it; every listed row is marked as seen by `pass`. One transaction per page.
+    /// age) replaces it; every listed row is marked as seen by `pass`. One transaction per call.
     ///
     /// `firstListed` leaves out rows this pass had already listed: a pass resumed after a crash
     /// lists the last committed second again, and its counts must not count those rows twice.
     ///
     /// A page takes a few statements of many rows each, not three statements a row: at a listing's
     /// thousands of rows a second, binding and stepping one statement per row was most of the cost.
-    public func applyListing(_ rows: [ListedEntity], pass: Int64, syncedAt: Date) async throws -> (firstListed: Int, changed: Int) {
-        guard !rows.isEmpty else { return (0, 0) }
+    public func applyListing(_ rows: [ListedEntity], pass: Int64, syncedAt: Date) async throws -> ListingApplied {
+        try await applyListing(pages: [rows], pass: pass, syncedAt: syncedAt)[0]
+    }
+
+    /// Several pages of a listing in one transaction, in their order (a row listed twice ends as the
+    /// later page has it), with what each page did. A commit is an fsync, so pages that are ready
+    /// together are written together.
+    public func applyListing(pages: [[ListedEntity]], pass: Int64, syncedAt: Date) async throws -> [ListingApplied] {
+        guard pages.contains(where: { !$0.isEmpty }) else { return pages.map { _ in ListingApplied(firstListed: 0, changed: 0) } }
         // Grouped and encoded before the transaction: the writer is the pass's bottleneck, so it
         // does SQL only.
-        let groups = ListingBatch.group(rows)
+        let grouped = pages.map(ListingBatch.group)
+        let syncedAt = syncedAt.millisecondsSince1970
         return try await pool.write { db in
-            var firstListed = 0, changed = 0
-            for ((source, type), group) in groups {
-                let stored = try ListingBatch.storedState(of: group.map(\.id), source: source, type: type, in: db)
-                var newer: [ListingBatch.Listed] = [], unchanged: [String] = []
-                for row in group {
-                    let current = stored[row.id]
-                    if current?.listedInPass != pass { firstListed += 1 }
-                    if let current, let modified = row.modified, let storedModified = current.remoteModifiedAt, modified <= storedModified {
-                        unchanged.append(row.id)
-                    } else {
-                        newer.append(row)
-                    }
-                }
-                try ListingBatch.upsert(newer, source: source, type: type, pass: pass, syncedAt: syncedAt.millisecondsSince1970, in: db)
-                changed += newer.count
-                try ListingBatch.markListed(unchanged, source: source, type: type, pass: pass, in: db)
-            }
-            return (firstListed, changed)
+            try grouped.map { groups in try ListingBatch.apply(groups, pass: pass, syncedAt: syncedAt, in: db) }
         }
     }
 
@@ -160,6 +151,19 @@ public final class MirrorStore: Sink {
         var rows: [MirrorRow] = []
         try forEachRow(source: source, type: type) { rows.append($0) }
         return rows
+    }
+}
+
+/// What writing one page of a listing did.
+public struct ListingApplied: Sendable, Hashable {
+    /// Rows this pass had not listed before (a resumed pass lists its last second again).
+    public var firstListed: Int
+    /// Rows newer than the mirror's copy (or new to it), and so written.
+    public var changed: Int
+
+    public init(firstListed: Int, changed: Int) {
+        self.firstListed = firstListed
+        self.changed = changed
     }
 }
 
@@ -264,6 +268,28 @@ enum ListingBatch {
             }
         }
         return groups
+    }
+
+    /// One page, inside the caller's transaction.
+    static func apply(_ groups: [(key: (String, String), rows: [Listed])], pass: Int64, syncedAt: Int64, in db: Database) throws -> ListingApplied {
+        var applied = ListingApplied(firstListed: 0, changed: 0)
+        for ((source, type), group) in groups {
+            let stored = try storedState(of: group.map(\.id), source: source, type: type, in: db)
+            var newer: [Listed] = [], unchanged: [String] = []
+            for row in group {
+                let current = stored[row.id]
+                if current?.listedInPass != pass { applied.firstListed += 1 }
+                if let current, let modified = row.modified, let storedModified = current.remoteModifiedAt, modified <= storedModified {
+                    unchanged.append(row.id)
+                } else {
+                    newer.append(row)
+                }
+            }
+            try upsert(newer, source: source, type: type, pass: pass, syncedAt: syncedAt, in: db)
+            applied.changed += newer.count
+            try markListed(unchanged, source: source, type: type, pass: pass, in: db)
+        }
+        return applied
     }
 
     struct StoredState {

@@ -108,11 +108,64 @@ public struct Reconciler: Sendable {
         }
     }
 
-    /// Pages through the listing. The next page is requested as soon as its query is known (from the
-    /// rows of this one), so the provider serves it while this page is written: the pass costs the
-    /// slower of the two, not their sum. A page's position is recorded only after its rows commit, so
-    /// a pass that dies resumes at a page whose rows are all in the mirror.
+    /// Pages through the listing and writes what it lists. The listing runs ahead of the writes by up
+    /// to `pagesAhead` pages: each page is requested as soon as the one before it is in (its keyset
+    /// comes from that page's rows), and the pages that arrive while a write commits go into the next
+    /// write together, one transaction (and one fsync) for all of them. So a pass costs the slower of
+    /// listing and writing, not their sum. A page's position is recorded only after its rows commit,
+    /// so a pass that dies resumes at a page whose rows are all in the mirror.
     private func list(pass: ReconcilePass, counts: inout ReconcileCounts) async throws {
+        let pages = BatchHandOff<ListedPage>(capacity: Self.pagesAhead)
+        let rateStart = clock.now, rowsAtStart = counts.listed
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            defer { pages.close() }
+            group.addTask {
+                do {
+                    try await listPages(of: pass, into: pages)
+                    pages.finish()
+                } catch {
+                    pages.finish(throwing: error)
+                }
+            }
+            // The last batch's position, being recorded in the queue's file while the next batch is
+            // written to the mirror's: awaited before the next record, so positions are recorded in
+            // order and a lost lock is noticed one batch late at most.
+            var recording: Task<Bool, any Error>?
+            defer { recording?.cancel() }
+            while let batch = try await pages.takeAll() {
+                let applied = try await apply(batch, pass: pass.id)
+                counts.pages += batch.count
+                counts.listed += applied.reduce(0) { $0 + $1.firstListed }
+                counts.changed += applied.reduce(0) { $0 + $1.changed }
+                try await confirm(recording, pass: pass)
+                recording = Task { [store, owner, clock, position = batch.last!.position, counts] in
+                    try await store.recordPage(pass.id, owner: owner, position: position, counts: counts, now: clock.now)
+                }
+                let elapsed = clock.now.timeIntervalSince(rateStart)
+                onProgress(ReconcileProgress(
+                    source: source.name, type: pass.plan.type, pages: counts.pages, listed: counts.listed, changed: counts.changed,
+                    total: batch.last!.total, rowsPerSecond: elapsed > 0 ? Double(counts.listed - rowsAtStart) / elapsed : nil))
+            }
+            try await confirm(recording, pass: pass)
+            recording = nil
+        }
+    }
+
+    /// Pages that may wait for the writer: enough to fill a transaction while one commits, few enough
+    /// that a listing of millions of rows streams through in constant memory.
+    public static let pagesAhead = 4
+
+    /// One page of the listing as the writer takes it: the rows not yet synced by this pass, and where
+    /// the listing goes on after them.
+    struct ListedPage: Sendable {
+        var rows: [ListedEntity]
+        var position: ListingPosition
+        var total: Int?
+    }
+
+    /// The listing side of `list`: requests page after page from the pass's position, within the
+    /// source's rate limit, and hands each one over, waiting while the writer is `pagesAhead` behind.
+    private func listPages(of pass: ReconcilePass, into pages: BatchHandOff<ListedPage>) async throws {
         let gate = SourceGate(source: source.name, limits: source.limits, maxTokenWait: .seconds(3_600))
         let pageSize: Int = switch api.listingPaging {
         case .offset(let maxPageSize): min(self.pageSize, maxPageSize)
@@ -121,38 +174,13 @@ public struct Reconciler: Sendable {
         var position = pass.position
         // Rows already synced at the current keyset second, so re-listing that second skips them.
         var seenAtBoundary: Set<String> = []
-        let rateStart = clock.now, rowsAtStart = counts.listed
-        var nextPage: Task<ListingPage, any Error>? = prefetch(query(at: position, pass: pass, pageSize: pageSize), gate: gate)
-        // The previous page's position, being recorded in the queue's file while this page is written
-        // to the mirror's: awaited before the next record, so positions are recorded in order and a
-        // lost lock is noticed one page late at most.
-        var recording: Task<Bool, any Error>?
-        defer {
-            nextPage?.cancel()
-            recording?.cancel()
-        }
-        while let fetching = nextPage {
-            let page = try await withTaskCancellationHandler { try await fetching.value } onCancel: { fetching.cancel() }
+        while true {
+            let page = try await fetchPage(query(at: position, pass: pass, pageSize: pageSize), gate: gate)
             let fresh = page.rows.filter { !seenAtBoundary.contains(Self.marker($0)) }
             advance(&position, &seenAtBoundary, past: page)
-            let isLast = !page.hasMore || page.rows.isEmpty
-            nextPage = isLast ? nil : prefetch(query(at: position, pass: pass, pageSize: pageSize), gate: gate)
-
-            let applied = try await apply(fresh, pass: pass.id)
-            counts.pages += 1
-            counts.listed += applied.firstListed
-            counts.changed += applied.changed
-            try await confirm(recording, pass: pass)
-            recording = Task { [store, owner, clock, position, counts] in
-                try await store.recordPage(pass.id, owner: owner, position: position, counts: counts, now: clock.now)
-            }
-            let elapsed = clock.now.timeIntervalSince(rateStart)
-            onProgress(ReconcileProgress(
-                source: source.name, type: pass.plan.type, pages: counts.pages, listed: counts.listed, changed: counts.changed,
-                total: page.total, rowsPerSecond: elapsed > 0 ? Double(counts.listed - rowsAtStart) / elapsed : nil))
+            try await pages.send(ListedPage(rows: fresh, position: position, total: page.total))
+            if !page.hasMore || page.rows.isEmpty { return }
         }
-        try await confirm(recording, pass: pass)
-        recording = nil
     }
 
     /// Waits for a page's position to be recorded; the record is refused once another run holds the pass.
@@ -164,10 +192,6 @@ public struct Reconciler: Sendable {
 
     private func query(at position: ListingPosition, pass: ReconcilePass, pageSize: Int) -> ListingQuery {
         ListingQuery(type: pass.plan.type, since: position.since, page: position.page, pageSize: pageSize, cursor: position.cursor)
-    }
-
-    private func prefetch(_ query: ListingQuery, gate: SourceGate) -> Task<ListingPage, any Error> {
-        Task { try await fetchPage(query, gate: gate) }
     }
 
     /// Where the listing goes on after `page`: the cursor it gave, or the keyset second of its last
@@ -195,12 +219,15 @@ public struct Reconciler: Sendable {
         "\(row.key.id)@\(row.remoteModifiedAt.map { String(Int64(($0.timeIntervalSince1970 * 1000).rounded())) } ?? "-")"
     }
 
-    private func apply(_ rows: [ListedEntity], pass: Int64) async throws -> (firstListed: Int, changed: Int) {
-        guard !rows.isEmpty else { return (0, 0) }
-        if let mirror { return try await mirror.applyListing(rows, pass: pass, syncedAt: clock.now) }
+    /// Writes a batch of pages, in order and in one go: with the mirror, one transaction.
+    private func apply(_ pages: [ListedPage], pass: Int64) async throws -> [ListingApplied] {
+        if let mirror { return try await mirror.applyListing(pages: pages.map(\.rows), pass: pass, syncedAt: clock.now) }
         let now = clock.now
-        try await sink.write(rows.map { SyncRecord(key: $0.key, change: .live(json: $0.json, remoteModifiedAt: $0.remoteModifiedAt), syncedAt: now) })
-        return (rows.count, rows.count)
+        let records = pages.flatMap(\.rows).map {
+            SyncRecord(key: $0.key, change: .live(json: $0.json, remoteModifiedAt: $0.remoteModifiedAt), syncedAt: now)
+        }
+        if !records.isEmpty { try await sink.write(records) }
+        return pages.map { ListingApplied(firstListed: $0.rows.count, changed: $0.rows.count) }
     }
 
     /// One listing request, within the source's rate limit; a 429 waits as asked, other transient

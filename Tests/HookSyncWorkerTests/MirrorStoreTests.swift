@@ -133,5 +133,20 @@ import Testing
         let deleted = try await mirror.tombstoneUnlisted(source: "economic", type: "customer", pass: 7, passStartedAt: Date(timeIntervalSince1970: 2), syncedAt: Date())
         #expect(deleted == 1)
     }
-}
 
+    @Test func pagesWrittenTogetherApplyInTheirOrderAndCountEachPageApart() async throws {
+        func listed(_ id: String, _ body: String, modified: Double) -> ListedEntity {
+            ListedEntity(key: EntityKey(source: "economic", type: "customer", id: id), json: Data(body.utf8), remoteModifiedAt: Date(timeIntervalSince1970: modified))
+        }
+        // "b" changed while the pass paged, so the second page lists it again, newer; an empty page
+        // (every row already seen) counts nothing.
+        let applied = try await mirror.applyListing(pages: [
+            [listed("a", "a1", modified: 10), listed("b", "b1", modified: 11)],
+            [],
+            [listed("b", "b2", modified: 12), listed("c", "c1", modified: 12)],
+        ], pass: 3, syncedAt: Date())
+        #expect(applied == [ListingApplied(firstListed: 2, changed: 2), ListingApplied(firstListed: 0, changed: 0), ListingApplied(firstListed: 1, changed: 2)])
+        let rows = try await mirror.rows(source: "economic", type: "customer").map { "\($0.key.id)=\(String(decoding: $0.data!, as: UTF8.self))" }
+        #expect(rows == ["a=a1", "b=b2", "c=c1"])
+    }
+}

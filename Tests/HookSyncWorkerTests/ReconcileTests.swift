@@ -242,4 +242,49 @@ final class FakeUpstream: ProviderAPI {
         #expect(summary.counts.listed == 30)
         #expect(try await mirrored().count == 30)
     }
+
+    @Test func pagesListedWhileAWriteCommitsAreWrittenTogetherAndTheListingStaysBoundedAhead() async throws {
+        for index in 0..<100 { upstream.put("p\(index)", modified: base.addingTimeInterval(Double(-1_000 + index))) }
+        let sink = HeldFirstWrite(upstream: upstream)
+        var reconciler = reconciler(pageSize: 10)
+        reconciler.mirror = nil
+        reconciler.sink = sink
+        let summary = try await reconciler.run(type: "customer", mode: .incremental)
+        #expect(summary.counts.listed == 100)
+        #expect(summary.counts.pages == 11)
+        let writes = sink.rowsPerWrite
+        #expect(writes.reduce(0, +) == 100)
+        // Every page after the first starts with the last row of the one before (its keyset second
+        // is listed again), so it brings 9 new rows.
+        let pagesInFirstWrite = 1 + (writes[0] - 10) / 9
+        // While the first write was held, the listing ran ahead until the hand-off was full and one
+        // more page was in hand, and no further; the next write took every page that had waited.
+        #expect(sink.pagesServedWhileHeld == pagesInFirstWrite + Reconciler.pagesAhead + 1)
+        #expect(writes[1] == 9 * Reconciler.pagesAhead)
+    }
+}
+
+/// A sink whose first write waits until the upstream has stopped serving pages, and that records how
+/// many rows each write carried.
+final class HeldFirstWrite: Sink {
+    let upstream: FakeUpstream
+    private let state = Mutex<(writes: [Int], servedWhileHeld: Int)>(([], 0))
+
+    init(upstream: FakeUpstream) { self.upstream = upstream }
+
+    var rowsPerWrite: [Int] { state.withLock { $0.writes } }
+    var pagesServedWhileHeld: Int { state.withLock { $0.servedWhileHeld } }
+
+    func write(_ records: [SyncRecord]) async throws {
+        if state.withLock({ $0.writes.isEmpty }) {
+            var served = -1
+            let deadline = ContinuousClock.now + .seconds(10)
+            while upstream.pagesServed != served, ContinuousClock.now < deadline {
+                served = upstream.pagesServed
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            state.withLock { $0.servedWhileHeld = served }
+        }
+        state.withLock { $0.writes.append(records.count) }
+    }
 }

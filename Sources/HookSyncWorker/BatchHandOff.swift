@@ -1,0 +1,139 @@
+import Synchronization
+
+/// A bounded queue from one producer task to one consumer task, in which the consumer takes
+/// everything queued at once. The reconciler's listing runs ahead of its writes through one, so the
+/// pages that arrive while a transaction commits go into the next transaction together, and the
+/// provider and the database each work at their own pace instead of waiting on each other in turn.
+///
+/// ```swift
+/// let pages = BatchHandOff<ListedPage>(capacity: 4)
+/// // producer: try await pages.send(page) … pages.finish()   (or pages.finish(throwing: error))
+/// // consumer: while let batch = try await pages.takeAll() { write(batch) }; pages.close()
+/// ```
+final class BatchHandOff<Element: Sendable>: Sendable {
+    private enum End {
+        case finished
+        case failed(any Error)
+        /// The consumer stopped taking: a waiting or later `send` throws.
+        case closed
+    }
+
+    private struct State {
+        var queued: [Element] = []
+        var end: End?
+        var waitingConsumer: CheckedContinuation<Void, Never>?
+        var waitingProducer: CheckedContinuation<Void, Never>?
+    }
+
+    private enum Sent {
+        case queued(wakingConsumer: CheckedContinuation<Void, Never>?)
+        case full
+        case closed
+    }
+
+    private enum Taken {
+        case elements([Element], wakingProducer: CheckedContinuation<Void, Never>?)
+        case finished
+        case failed(any Error)
+        case empty
+    }
+
+    private let capacity: Int
+    private let state = Mutex(State())
+
+    init(capacity: Int) {
+        precondition(capacity > 0)
+        self.capacity = capacity
+    }
+
+    /// Queues `element`, waiting while `capacity` elements are queued. Throws `CancellationError` once
+    /// the consumer has closed the hand-off.
+    func send(_ element: Element) async throws {
+        while true {
+            let sent: Sent = state.withLock { state in
+                if case .closed = state.end { return .closed }
+                guard state.queued.count < capacity else { return .full }
+                state.queued.append(element)
+                defer { state.waitingConsumer = nil }
+                return .queued(wakingConsumer: state.waitingConsumer)
+            }
+            switch sent {
+            case .queued(let consumer):
+                consumer?.resume()
+                return
+            case .closed:
+                throw CancellationError()
+            case .full:
+                await withCheckedContinuation { continuation in
+                    let goOn = state.withLock { state in
+                        if case .closed = state.end { return true }
+                        guard state.queued.count >= capacity else { return true }
+                        state.waitingProducer = continuation
+                        return false
+                    }
+                    if goOn { continuation.resume() }
+                }
+            }
+        }
+    }
+
+    /// No more elements: the consumer takes what is queued, then gets `nil` (or `error`, thrown).
+    func finish(throwing error: (any Error)? = nil) {
+        let consumer: CheckedContinuation<Void, Never>? = state.withLock { state in
+            if state.end == nil { state.end = error.map(End.failed) ?? .finished }
+            defer { state.waitingConsumer = nil }
+            return state.waitingConsumer
+        }
+        consumer?.resume()
+    }
+
+    /// The consumer is done, whatever is still queued or coming: the producer's `send` throws.
+    func close() {
+        let producer: CheckedContinuation<Void, Never>? = state.withLock { state in
+            state.end = .closed
+            state.queued = []
+            defer { state.waitingProducer = nil }
+            return state.waitingProducer
+        }
+        producer?.resume()
+    }
+
+    /// Everything queued, in order, waiting for at least one element; `nil` once the producer has
+    /// finished and everything is taken. Throws the producer's error after the elements queued before it.
+    func takeAll() async throws -> [Element]? {
+        while true {
+            let taken: Taken = state.withLock { state in
+                if !state.queued.isEmpty {
+                    defer {
+                        state.queued = []
+                        state.waitingProducer = nil
+                    }
+                    return .elements(state.queued, wakingProducer: state.waitingProducer)
+                }
+                switch state.end {
+                case .finished, .closed: return .finished
+                case .failed(let error): return .failed(error)
+                case nil: return .empty
+                }
+            }
+            switch taken {
+            case .elements(let elements, let producer):
+                producer?.resume()
+                return elements
+            case .finished:
+                return nil
+            case .failed(let error):
+                throw error
+            case .empty:
+                await withCheckedContinuation { continuation in
+                    let goOn = state.withLock { state in
+                        guard state.queued.isEmpty, state.end == nil else { return true }
+                        state.waitingConsumer = continuation
+                        return false
+                    }
+                    if goOn { continuation.resume() }
+                }
+            }
+        }
+    }
+}
