@@ -34,4 +34,37 @@ import Testing
         #expect(slices("data", #"[{"data": []}]"#) == nil)
         #expect(slices("data", #"{"data": [1, 2"#) == nil)
     }
+
+    /// The scan vouches for what it slices, so it must refuse whatever a JSON parser refuses; each
+    /// case is checked against `JSONSerialization` too, so the two are seen to agree.
+    @Test func refusesWhatIsNotWellFormedAndSlicesWhatIs() throws {
+        func parses(_ json: String) -> Bool { (try? JSONSerialization.jsonObject(with: Data(json.utf8))) != nil }
+        let malformed = [
+            #"{"id": tru}"#, #"{"id": nul}"#, #"{"id": True}"#,
+            #"{"id": 01}"#, #"{"id": 1.}"#, #"{"id": .5}"#, #"{"id": -}"#, #"{"id": 1e}"#, #"{"id": +1}"#, #"{"id": 0x1F}"#,
+            #"{"id": "a\x"}"#, #"{"id": "\u12G4"}"#, "{\"id\": \"tab\there\"}",
+            #"{"id" 1}"#, #"{"id": [1 2]}"#, #"{,}"#, #"{"id": 'a'}"#,
+        ]
+        for row in malformed {
+            let json = #"{"rows": [\#(row)]}"#
+            #expect(!parses(json), "JSONSerialization accepts \(row)")
+            #expect(slices("rows", json) == nil, "sliced \(row)")
+        }
+        // Foundation's parser lets a trailing comma pass; the scan is stricter and leaves such a
+        // document to the slow path, which reads it the way the webhook parsers do.
+        #expect(slices("rows", #"{"rows": [{"id": 1,}]}"#) == nil)
+        #expect(slices("rows", #"{"rows": [[1,]]}"#) == nil)
+        var invalidUTF8 = Array(#"{"rows": [{"id": "x"}]}"#.utf8)
+        invalidUTF8.insert(0xFF, at: invalidUTF8.firstIndex(of: UInt8(ascii: "x"))!)
+        #expect(JSONArraySlices.elements(of: "rows", in: invalidUTF8) == nil)
+        let deep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
+        #expect(slices("rows", #"{"rows": [\#(deep)]}"#) == nil)
+
+        let unusual = [#"{"id": -0.5E+10}"#, #"{"id": "\u00e9\n\"\\\/"}"#, #"{"id": "é"}"#, #"{"a": {"b": [true, false, null, []]}}"#, "0", "-12e-3"]
+        for row in unusual {
+            let json = #"{"rows": [\#(row)]}"#
+            #expect(parses(json), "JSONSerialization refuses \(row)")
+            #expect(slices("rows", json) == [row])
+        }
+    }
 }

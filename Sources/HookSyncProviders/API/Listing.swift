@@ -80,10 +80,10 @@ enum ListingWire {
     /// Reads a listing answer, or throws what its status or shape says. A row without an id is a
     /// provider fault worth stopping for.
     ///
-    /// The fast path checks the row array is well formed (`JSONDecoder`, materializing nothing), finds
-    /// each row's id and time by scanning its bytes, and parses the rest of the document apart: a page
-    /// of 1,000 rows through `JSONSerialization`, or through a keyed `JSONDecoder` container per row,
-    /// cost more than writing it to the mirror. Whatever that scan cannot read as plainly as the
+    /// The fast path slices the row array out of the bytes, checking it is well formed as it goes
+    /// (`JSONArraySlices`), finds each row's id and time in its slice, and parses the rest of the
+    /// document apart: a page of 1,000 rows through `JSONSerialization`, or through a keyed
+    /// `JSONDecoder` container per row, cost more than writing it to the mirror. Whatever that scan cannot read as plainly as the
     /// webhook parsers would (an escape, a number that is not a plain integer, a missing id) sends the
     /// whole document through `JSONSerialization`, which reads it as they do and says what is wrong.
     static func document(
@@ -94,7 +94,6 @@ enum ListingWire {
         let bytes = Array(response.body)
         if let found = JSONArraySlices.array(fields.rowsKey, in: bytes),
            let rows = plainRows(found.elements, in: bytes, source: source, type: type, fields: fields, modifiedAt: modifiedAt),
-           (try? JSONDecoder().decode([WellFormed].self, from: Data(bytes[found.array])))?.count == rows.count,
            let meta = try? JSONSerialization.jsonObject(with: Data(bytes[..<found.array.lowerBound] + Array("[]".utf8) + bytes[found.array.upperBound...])) as? [String: Any] {
             return Document(rows: rows, meta: meta)
         }
@@ -138,11 +137,6 @@ enum ListingWire {
         let digits = value.first == UInt8(ascii: "-") ? value.dropFirst() : value
         guard !digits.isEmpty, digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return nil }
         return String(decoding: value, as: UTF8.self)
-    }
-
-    /// Decodes to nothing: decoding an array of these only checks that the array is well formed.
-    private struct WellFormed: Decodable {
-        init(from decoder: any Decoder) {}
     }
 
     /// The slow path of `document`: the whole answer through `JSONSerialization`, each row re-encoded
