@@ -270,26 +270,58 @@ enum ListingBatch {
         return groups
     }
 
-    /// One page, inside the caller's transaction.
+    /// One page, inside the caller's transaction, a chunk at a time.
+    ///
+    /// A backfill lists rows the mirror lacks; a re-listing, rows it has. A row the mirror has needs
+    /// its stored state read first (to write it only if newer, and to count it right), a row it lacks
+    /// only an insert. So after a chunk in which nothing was stored, the next is inserted straight
+    /// away where it is absent, and only what was already there is read and compared: a backfill
+    /// skips the read, a re-listing never pays for the insert it would have refused.
     static func apply(_ groups: [(key: (String, String), rows: [Listed])], pass: Int64, syncedAt: Int64, in db: Database) throws -> ListingApplied {
         var applied = ListingApplied(firstListed: 0, changed: 0)
         for ((source, type), group) in groups {
-            let stored = try storedState(of: group.map(\.id), source: source, type: type, in: db)
-            var newer: [Listed] = [], unchanged: [String] = []
-            for row in group {
-                let current = stored[row.id]
-                if current?.listedInPass != pass { applied.firstListed += 1 }
-                if let current, let modified = row.modified, let storedModified = current.remoteModifiedAt, modified <= storedModified {
-                    unchanged.append(row.id)
-                } else {
-                    newer.append(row)
+            var expectAbsent = false
+            for chunk in chunks(of: group) {
+                var present = Array(chunk)
+                if expectAbsent {
+                    let inserted = try insertAbsent(chunk, source: source, type: type, pass: pass, syncedAt: syncedAt, in: db)
+                    applied.firstListed += inserted.count
+                    applied.changed += inserted.count
+                    if inserted.count < chunk.count { present.removeAll { inserted.contains($0.id) } } else { present = [] }
                 }
+                guard !present.isEmpty else { continue }
+                let stored = try storedState(of: present.map(\.id), source: source, type: type, in: db)
+                expectAbsent = stored.isEmpty
+                var newer: [Listed] = [], unchanged: [String] = []
+                for row in present {
+                    let current = stored[row.id]
+                    if current?.listedInPass != pass { applied.firstListed += 1 }
+                    if let current, let modified = row.modified, let storedModified = current.remoteModifiedAt, modified <= storedModified {
+                        unchanged.append(row.id)
+                    } else {
+                        newer.append(row)
+                    }
+                }
+                try upsert(newer, source: source, type: type, pass: pass, syncedAt: syncedAt, in: db)
+                applied.changed += newer.count
+                try markListed(unchanged, source: source, type: type, pass: pass, in: db)
             }
-            try upsert(newer, source: source, type: type, pass: pass, syncedAt: syncedAt, in: db)
-            applied.changed += newer.count
-            try markListed(unchanged, source: source, type: type, pass: pass, in: db)
         }
         return applied
+    }
+
+    /// Inserts the rows the mirror lacks, leaving the others alone; the ids inserted.
+    static func insertAbsent(_ rows: ArraySlice<Listed>, source: String, type: String, pass: Int64, syncedAt: Int64, in db: Database) throws -> Set<String> {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO mirror_entity (source, entity_type, entity_id, data, remote_modified_at, synced_at, deleted, listed_in_pass)
+            VALUES \(listedValues)
+            ON CONFLICT (source, entity_type, entity_id) DO NOTHING
+            RETURNING entity_id
+            """)
+        var inserted = Set<String>(minimumCapacity: rows.count)
+        let ids = try String.fetchCursor(statement, arguments: listedArguments(rows, source: source, type: type, pass: pass, syncedAt: syncedAt))
+        while let id = try ids.next() { inserted.insert(id) }
+        return inserted
     }
 
     struct StoredState {
@@ -320,25 +352,32 @@ enum ListingBatch {
     /// Writes the rows and marks them listed, under the mirror's no-regression rule.
     static func upsert(_ rows: [Listed], source: String, type: String, pass: Int64, syncedAt: Int64, in db: Database) throws {
         guard !rows.isEmpty else { return }
-        let values = (0..<chunk).map { "(?1, ?2, ?\(5 + 3 * $0), ?\(6 + 3 * $0), ?\(7 + 3 * $0), ?3, 0, ?4)" }.joined(separator: ", ")
         let statement = try db.cachedStatement(sql: """
             INSERT INTO mirror_entity (source, entity_type, entity_id, data, remote_modified_at, synced_at, deleted, listed_in_pass)
-            VALUES \(values)
+            VALUES \(listedValues)
             ON CONFLICT (source, entity_type, entity_id) DO UPDATE SET
                 data = excluded.data, remote_modified_at = excluded.remote_modified_at,
                 synced_at = excluded.synced_at, deleted = 0, listed_in_pass = excluded.listed_in_pass
             WHERE \(MirrorStatements.noRegression)
             """)
         for slice in chunks(of: rows) {
-            var values: [DatabaseValue] = [source.databaseValue, type.databaseValue, syncedAt.databaseValue, pass.databaseValue]
-            values.reserveCapacity(4 + 3 * chunk)
-            for row in padded(slice) {
-                values.append(row.id.databaseValue)
-                values.append(row.data)
-                values.append(row.modified?.databaseValue ?? .null)
-            }
-            try statement.execute(arguments: StatementArguments(values))
+            try statement.execute(arguments: listedArguments(slice, source: source, type: type, pass: pass, syncedAt: syncedAt))
         }
+    }
+
+    /// The VALUES rows of an insert over a chunk, bound by `listedArguments`.
+    static let listedValues = (0..<chunk).map { "(?1, ?2, ?\(5 + 3 * $0), ?\(6 + 3 * $0), ?\(7 + 3 * $0), ?3, 0, ?4)" }.joined(separator: ", ")
+
+    /// The arguments of a statement over a chunk of rows, padded to `chunk`.
+    static func listedArguments(_ rows: ArraySlice<Listed>, source: String, type: String, pass: Int64, syncedAt: Int64) -> StatementArguments {
+        var values: [DatabaseValue] = [source.databaseValue, type.databaseValue, syncedAt.databaseValue, pass.databaseValue]
+        values.reserveCapacity(4 + 3 * chunk)
+        for row in padded(rows) {
+            values.append(row.id.databaseValue)
+            values.append(row.data)
+            values.append(row.modified?.databaseValue ?? .null)
+        }
+        return StatementArguments(values)
     }
 
     static func markListed(_ ids: [String], source: String, type: String, pass: Int64, in db: Database) throws {

@@ -149,4 +149,32 @@ import Testing
         let rows = try await mirror.rows(source: "economic", type: "customer").map { "\($0.key.id)=\(String(decoding: $0.data!, as: UTF8.self))" }
         #expect(rows == ["a=a1", "b=b2", "c=c1"])
     }
+
+    @Test func aBackfillChunkThatMeetsStoredRowsWritesThemOnlyIfNewer() async throws {
+        func id(_ n: Int) -> EntityKey { EntityKey(source: "economic", type: "customer", id: String(format: "%04d", n)) }
+        // Stored before: 150..<155 at t=100 (the listing brings older copies), 155..<160 at t=100 and
+        // deleted (the listing brings newer ones), 160 at t=100 and already listed by this pass.
+        try await mirror.write((150..<161).map { n in
+            SyncRecord(key: id(n), change: .live(json: Data(#""old""#.utf8), remoteModifiedAt: Date(timeIntervalSince1970: 100)), syncedAt: Date())
+        })
+        try await mirror.write((155..<160).map { SyncRecord(key: id($0), change: .deleted, syncedAt: Date()) })
+        _ = try await mirror.applyListing([ListedEntity(key: id(160), json: Data(#""old""#.utf8), remoteModifiedAt: Date(timeIntervalSince1970: 100))],
+                                          pass: 9, syncedAt: Date())
+        // A page of 300: its first chunk finds nothing stored, so the second is inserted where absent,
+        // and the stored rows in it are compared, not overwritten blindly.
+        let page = (0..<300).map { n in
+            ListedEntity(key: id(n), json: Data(#""new""#.utf8), remoteModifiedAt: Date(timeIntervalSince1970: n < 155 ? 50 : 200))
+        }
+        let applied = try await mirror.applyListing(page, pass: 9, syncedAt: Date())
+        #expect(applied == ListingApplied(firstListed: 299, changed: 295))
+        let rows = Dictionary(uniqueKeysWithValues: try await mirror.rows(source: "economic", type: "customer").map { (Int($0.key.id)!, $0) })
+        #expect(rows.count == 300)
+        func data(_ n: Int) -> String? { rows[n]?.data.map { String(decoding: $0, as: UTF8.self) } }
+        #expect((150..<155).allSatisfy { data($0) == #""old""# })
+        #expect((155..<161).allSatisfy { data($0) == #""new""# && rows[$0]?.deleted == false })
+        #expect(((0..<150).map { $0 } + (161..<300).map { $0 }).allSatisfy { data($0) == #""new""# })
+        // Every row counts as listed by the pass: a full pass's tombstoning would delete none of them.
+        let deleted = try await mirror.tombstoneUnlisted(source: "economic", type: "customer", pass: 9, passStartedAt: Date(timeIntervalSince1970: 2), syncedAt: Date())
+        #expect(deleted == 0)
+    }
 }
