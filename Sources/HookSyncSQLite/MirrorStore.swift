@@ -337,9 +337,9 @@ enum ListingBatch {
         var state: [String: StoredState] = [:]
         state.reserveCapacity(ids.count)
         for slice in chunks(of: ids) {
-            var values: [DatabaseValue] = [source.databaseValue, type.databaseValue]
+            var values: [(any DatabaseValueConvertible)?] = [source, type]
             values.reserveCapacity(2 + chunk)
-            for id in padded(slice) { values.append(id.databaseValue) }
+            for id in padded(slice) { values.append(id) }
             let found = try Row.fetchCursor(statement, arguments: StatementArguments(values))
             while let row = try found.next() {
                 let id: String = row[0]
@@ -370,12 +370,12 @@ enum ListingBatch {
 
     /// The arguments of a statement over a chunk of rows, padded to `chunk`.
     static func listedArguments(_ rows: ArraySlice<Listed>, source: String, type: String, pass: Int64, syncedAt: Int64) -> StatementArguments {
-        var values: [DatabaseValue] = [source.databaseValue, type.databaseValue, syncedAt.databaseValue, pass.databaseValue]
+        var values: [(any DatabaseValueConvertible)?] = [source, type, syncedAt, pass]
         values.reserveCapacity(4 + 3 * chunk)
         for row in padded(rows) {
-            values.append(row.id.databaseValue)
+            values.append(row.id)
             values.append(row.data)
-            values.append(row.modified?.databaseValue ?? .null)
+            values.append(row.modified)
         }
         return StatementArguments(values)
     }
@@ -387,9 +387,9 @@ enum ListingBatch {
             WHERE source = ?1 AND entity_type = ?2 AND entity_id IN (\(placeholders(from: 4, count: chunk)))
             """)
         for slice in chunks(of: ids) {
-            var values: [DatabaseValue] = [source.databaseValue, type.databaseValue, pass.databaseValue]
+            var values: [(any DatabaseValueConvertible)?] = [source, type, pass]
             values.reserveCapacity(3 + chunk)
-            for id in padded(slice) { values.append(id.databaseValue) }
+            for id in padded(slice) { values.append(id) }
             try statement.execute(arguments: StatementArguments(values))
         }
     }
