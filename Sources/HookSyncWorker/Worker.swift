@@ -165,6 +165,7 @@ public final class Worker: Service {
         }
         // An interrupted item keeps its lease until the worker releases everything it holds.
         guard outcome != .interrupted else { return }
+        control.settling(item.id)
         await settle(item, lease: lease, outcome: outcome)
         control.finish(item.id)
     }

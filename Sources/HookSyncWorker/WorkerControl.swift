@@ -24,6 +24,8 @@ final class WorkerControl: Sendable {
 
     private struct State: ~Copyable {
         var held: [Int64: Lease] = [:]
+        /// Held items whose outcome is being recorded: the record may commit before `finish` lets go.
+        var settling: Set<Int64> = []
         var isStopping = false
         var ready: [WorkItem] = []
         var idleSlots: [CheckedContinuation<WorkItem?, Never>] = []
@@ -102,23 +104,30 @@ final class WorkerControl: Sendable {
         }
     }
 
+    /// The item's outcome is being recorded. Its lease is still held (and renewed), but a renewal
+    /// that finds it gone from the queue has met the record's commit, not another worker.
+    func settling(_ itemID: Int64) {
+        state.withLock { _ = $0.settling.insert(itemID) }
+    }
+
     /// The item's processing is over (done, failed, released or dead-lettered): its lease is no longer held.
     func finish(_ itemID: Int64) {
         let woken = state.withLock { state in
             state.held[itemID] = nil
+            state.settling.remove(itemID)
             return state.wantedClaims(concurrency: concurrency, maxHeld: maxHeld) > 0 || state.isIdle ? state.takeWaiters() : []
         }
         for waiter in woken { waiter.resume() }
     }
 
     /// New expiry times after a renewal of `asked`. Returns the leases that were lost to another
-    /// worker: asked for, not renewed, and still held (an item that finished while the renewal ran
-    /// was not lost, only let go).
+    /// worker: asked for, not renewed, still held and not settling (an item that finished, or whose
+    /// outcome committed, while the renewal ran was not lost, only let go).
     func renewed(_ renewed: [Lease], asked: [Lease]) -> [Lease] {
         state.withLock { state in
             for lease in renewed where state.held[lease.itemID] != nil { state.held[lease.itemID] = lease }
             let kept = Set(renewed.map(\.itemID))
-            return asked.filter { !kept.contains($0.itemID) && state.held[$0.itemID] != nil }
+            return asked.filter { !kept.contains($0.itemID) && state.held[$0.itemID] != nil && !state.settling.contains($0.itemID) }
         }
     }
 

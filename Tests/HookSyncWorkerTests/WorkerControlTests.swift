@@ -52,4 +52,18 @@ import Testing
         let lost = control.renewed([asked.first { $0.itemID == 1 }!], asked: asked)
         #expect(lost.map(\.itemID) == [3])
     }
+
+    @Test func aLeaseWhoseOutcomeIsBeingRecordedIsNotReportedLost() {
+        let control = WorkerControl(concurrency: 4)
+        control.add([item(1), item(2)])
+        let asked = Array(control.held.values)
+        // Item 1's completion committed just before the renewal, which then found it gone; the
+        // worker had not let go of it yet.
+        control.settling(1)
+        #expect(control.renewed([], asked: asked).map(\.itemID) == [2])
+        #expect(control.held[1] != nil)
+        control.finish(1)
+        control.add([item(1)])
+        #expect(control.renewed([], asked: Array(control.held.values)).map(\.itemID).sorted() == [1, 2])
+    }
 }
