@@ -34,21 +34,10 @@ public final class WorkerAssembly: Sendable {
                 sources.append(WorkerSource(name: source.name, api: api, limits: source.limits))
                 apis[source.name] = api
             }
-            let sink: any Sink
-            switch config.sink {
-            case .mirror(let database):
-                let store = try MirrorStore.open(path: database, options: mirrorOptions)
-                mirror = store
-                sink = store
-            case .http(let url, let secret):
-                let transport = AsyncHTTPTransport(connectTimeout: .seconds(5), readTimeout: .seconds(30), maxConnections: config.worker.concurrency)
-                transports.append(transport)
-                sink = HTTPSink(url: url, secret: secret.value, transport: transport)
-                mirror = nil
-            case .exec(let command):
-                sink = ExecSink(command: command, timeout: .seconds(60))
-                mirror = nil
-            }
+            let configured = try Self.makeSink(config, mirrorOptions: mirrorOptions)
+            if let transport = configured.transport { transports.append(transport) }
+            mirror = configured.mirror
+            let sink = configured.sink
             self.transports = transports
             worker = Worker(
                 queue: queue, sources: sources, sink: sink,
@@ -59,6 +48,28 @@ public final class WorkerAssembly: Sendable {
             // Building failed (a bad api: setting): close the pools opened so far before reporting it.
             for transport in transports { try? transport.client.syncShutdown() }
             throw error
+        }
+    }
+
+    /// The configured sink, and what must be closed with it.
+    public struct ConfiguredSink: Sendable {
+        public var sink: any Sink
+        /// Set when the sink is the mirror (which reconciliation compares listings with).
+        public var mirror: MirrorStore?
+        /// The HTTP sink's connection pool, to shut down when done.
+        public var transport: AsyncHTTPTransport?
+    }
+
+    public static func makeSink(_ config: HookSyncConfiguration, mirrorOptions: SQLiteOptions) throws -> ConfiguredSink {
+        switch config.sink {
+        case .mirror(let database):
+            let store = try MirrorStore.open(path: database, options: mirrorOptions)
+            return ConfiguredSink(sink: store, mirror: store)
+        case .http(let url, let secret):
+            let transport = AsyncHTTPTransport(connectTimeout: .seconds(5), readTimeout: .seconds(30), maxConnections: config.worker.concurrency)
+            return ConfiguredSink(sink: HTTPSink(url: url, secret: secret.value, transport: transport), transport: transport)
+        case .exec(let command):
+            return ConfiguredSink(sink: ExecSink(command: command, timeout: .seconds(60)))
         }
     }
 

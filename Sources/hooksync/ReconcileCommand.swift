@@ -22,8 +22,8 @@ struct ReconcileCommand: AsyncParsableCommand {
         abstract: "Catch what webhooks missed: list each source's changes since its watermark and sync them.",
         discussion: """
             For every (source, type) under a source's reconcile.types: list the entities modified since the \
-            saved watermark minus reconcile.lookback, write those newer than the mirror's copy to the sink, \
-            then move the watermark to the pass's start minus reconcile.max_clock_skew. Resyncs requested \
+            saved watermark minus reconcile.lookback, write those newer than the mirror's copy to the sink \
+            (with another sink.kind, every listed entity), then move the watermark to the pass's start minus reconcile.max_clock_skew. Resyncs requested \
             through POST /admin/resync and not yet taken by a worker run first. Meant for cron \
             (see scripts/deploy/crontab.example).
 
@@ -60,7 +60,8 @@ struct ResyncCommand: AsyncParsableCommand {
         discussion: """
             --since TIME lists entities modified since then (ISO 8601, e.g. 2026-11-01T00:00:00Z). --full lists \
             every entity and tombstones mirrored ones the provider no longer has; deletions are only ever \
-            inferred from a full listing. Without either, runs an incremental pass, as reconcile does. \
+            inferred from a full listing, and only with sink.kind: mirror (another sink gets every listed \
+            entity, and no deletions). Without either, runs an incremental pass, as reconcile does. \
             Without --source, resyncs every source that lists reconcile.types.
             """)
 
@@ -133,15 +134,14 @@ struct ReconcileRunner {
     }
 
     func run(_ plans: [ReconcileTarget]) async throws {
-        let mirror: MirrorStore?
-        let sink: any Sink
-        switch config.sink {
-        case .mirror(let path):
-            let store = try MirrorStore.open(path: path, options: workspace.sqliteOptions)
-            mirror = store
-            sink = store
-        default:
-            throw CommandFailure("reconcile compares listings with the mirror, so it needs sink.kind: mirror")
+        let configured = try WorkerAssembly.makeSink(config, mirrorOptions: workspace.sqliteOptions)
+        let (mirror, sink) = (configured.mirror, configured.sink)
+        if mirror == nil {
+            FileHandle.standardError.write(Data("""
+                hooksync: the sink is not the mirror, so there is no local copy to compare listings with: every \
+                listed entity is sent to the sink, and a full pass cannot find deletions
+
+                """.utf8))
         }
         let terminal = isatty(STDERR_FILENO) == 1
         var failures: [String] = []
@@ -163,6 +163,7 @@ struct ReconcileRunner {
             }
             try await transport.shutdown()
         }
+        try await configured.transport?.shutdown()
         try mirror?.close()
         try store.close()
         if !failures.isEmpty { throw ExitCode(1) }

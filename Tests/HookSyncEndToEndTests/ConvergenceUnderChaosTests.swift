@@ -89,6 +89,29 @@ struct ConvergenceUnderChaosTests {
         #expect(work["dead"] == 0 && work["queued"] == 0 && work["pending"] == 0 && work["in_flight"] == 0, "\(work)")
     }
 
+    @Test func aResyncWithoutTheMirrorSendsEveryListedEntityToTheSink() async throws {
+        let simulatorProcess = try ChildProcess.start(
+            BuildProducts.executable("hooksync-sim"), ["serve", "--port", "\(ports.simulator)", "--entities", "70", "--seed", "5"],
+            environment: environment)
+        defer { simulatorProcess.kill(SIGKILL) }
+        try await waitUntil("the simulator answers") { await get("\(simulator)/_sim/stats") != nil }
+        let downstream = folder.appending(path: "downstream.jsonl").path
+        try writeConfig(sink: #"sink: { kind: exec, command: "cat >> '\#(downstream)'" }"#)
+        let migrate = try await run(["migrate"])
+        try #require(migrate.status == 0, "\(migrate.standardError)")
+
+        let resync = try await run(["resync", "--full", "--source", "economic", "--type", "customer"])
+        #expect(resync.status == 0, "\(resync.standardError)")
+        #expect(resync.standardError.contains("a full pass cannot find deletions"), "\(resync.standardError)")
+
+        let sent = try Self.entities(try Data(contentsOf: URL(fileURLWithPath: downstream)))
+        let truth = try Self.entities(try #require(await get("\(simulator)/_sim/truth?source=economic=economic")))
+            .filter { $0.key.hasPrefix("economic/customer/") && !$0.value.deleted }
+        #expect(!truth.isEmpty)
+        #expect(sent.keys.sorted() == truth.keys.sorted())
+        for (key, entity) in truth { #expect(sent[key]?.data == entity.data && sent[key]?.modified == entity.modified, "\(key)") }
+    }
+
     // MARK: The run's pieces
 
     var driveRequest: String {
@@ -103,7 +126,7 @@ struct ConvergenceUnderChaosTests {
             """
     }
 
-    func writeConfig() throws {
+    func writeConfig(sink: String = "") throws {
         let limits = #"rate_limit: "1000/1s", burst: 1000, max_parallel: 16"#
         try """
             database: ./queue.sqlite
@@ -135,6 +158,7 @@ struct ConvergenceUnderChaosTests {
                 signing_secrets: ["\(Self.signingSecret)"]
                 api: { fetch_url: "\(simulator)/standard/{type}/{id}", list_url: "\(simulator)/standard/{type}?updated_since={since}&cursor={cursor}", token: standard-token, \(limits) }
                 reconcile: { types: [order] }
+            \(sink)
             """.write(toFile: config, atomically: true, encoding: .utf8)
     }
 
