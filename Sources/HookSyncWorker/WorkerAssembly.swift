@@ -60,6 +60,7 @@ public final class WorkerAssembly: Sendable {
         public var transport: AsyncHTTPTransport?
     }
 
+    /// Opens `sink:` of hooksync.yaml: the worker's and the reconcile commands' sink alike.
     public static func makeSink(_ config: HookSyncConfiguration, mirrorOptions: SQLiteOptions) throws -> ConfiguredSink {
         switch config.sink {
         case .mirror(let database):

@@ -23,9 +23,9 @@ struct ReconcileCommand: AsyncParsableCommand {
         discussion: """
             For every (source, type) under a source's reconcile.types: list the entities modified since the \
             saved watermark minus reconcile.lookback, write those newer than the mirror's copy to the sink \
-            (with another sink.kind, every listed entity), then move the watermark to the pass's start minus reconcile.max_clock_skew. Resyncs requested \
-            through POST /admin/resync and not yet taken by a worker run first. Meant for cron \
-            (see scripts/deploy/crontab.example).
+            (with another sink.kind, every listed entity), then move the watermark to the pass's start minus \
+            reconcile.max_clock_skew. Resyncs requested through POST /admin/resync and not yet taken by a \
+            worker run first. Meant for cron (see scripts/deploy/crontab.example).
 
             One pass per (source, type) at a time: a second one exits 1 saying who holds it. A pass whose \
             process died is resumed from its last committed page by the next run after --lock-timeout. \
