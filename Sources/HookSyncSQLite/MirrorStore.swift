@@ -237,7 +237,7 @@ enum ListingBatch {
     /// A listed row as the statements bind it.
     struct Listed: Sendable {
         var id: String
-        var data: DatabaseValue
+        var data: String
         var modified: Int64?
     }
 
@@ -258,7 +258,7 @@ enum ListingBatch {
                     current = groups.count - 1
                 }
             }
-            let row = Listed(id: listed.key.id, data: String(decoding: listed.json, as: UTF8.self).databaseValue,
+            let row = Listed(id: listed.key.id, data: String(decoding: listed.json, as: UTF8.self),
                           modified: listed.remoteModifiedAt?.millisecondsSince1970)
             if let seen = positions[current][row.id] {
                 groups[current].rows[seen] = row
@@ -287,7 +287,7 @@ enum ListingBatch {
                     let inserted = try insertAbsent(chunk, source: source, type: type, pass: pass, syncedAt: syncedAt, in: db)
                     applied.firstListed += inserted.count
                     applied.changed += inserted.count
-                    if inserted.count < chunk.count { present.removeAll { inserted.contains($0.id) } } else { present = [] }
+                    present.removeAll { inserted.contains($0.id) }
                 }
                 guard !present.isEmpty else { continue }
                 let stored = try storedState(of: present.map(\.id), source: source, type: type, in: db)
