@@ -63,6 +63,7 @@ public struct WebhookRequest: Sendable, Hashable {
     /// The body as a JSON object, or a rejection that says what is wrong with it.
     func jsonObject(provider: String) throws(WebhookRejection) -> [String: Any] {
         guard !body.isEmpty else { throw WebhookRejection("\(provider): the body is empty; expected a JSON object") }
+        if let object = FlatJSONObject.parse(body) { return object }
         let parsed: Any
         do {
             parsed = try JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed])

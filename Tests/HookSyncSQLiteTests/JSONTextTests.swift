@@ -24,3 +24,10 @@ struct JSONTextTests {
         #expect(JSONText.encode([String: String]()) == "{}")
     }
 }
+
+extension JSONTextTests {
+    @Test func stringsWithoutEscapesAreWrittenAsTheyAre() {
+        #expect(JSONText.encode(["content-type": "application/json; charset=utf-8", "path": "/hooks/ünï 🧾"])
+            == #"{"content-type":"application/json; charset=utf-8","path":"/hooks/ünï 🧾"}"#)
+    }
+}
