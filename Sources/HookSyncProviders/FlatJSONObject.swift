@@ -16,91 +16,52 @@ import Foundation
 /// FlatJSONObject.parse(Array(#"{"id": 7, "meta": {}}"#.utf8))      // nil: nested
 /// ```
 enum FlatJSONObject {
-    static func parse(_ bytes: some Collection<UInt8>) -> [String: Any]? {
-        var scanner = Scanner(bytes: Array(bytes))
-        return scanner.object()
+    static func parse(_ body: some Collection<UInt8>) -> [String: Any]? {
+        var scanner = JSONByteScanner(bytes: Array(body))
+        var members: [String: Any] = [:]
+        scanner.skipWhitespace()
+        guard scanner.take(UInt8(ascii: "{")) else { return nil }
+        scanner.skipWhitespace()
+        if !scanner.take(UInt8(ascii: "}")) {
+            repeat {
+                scanner.skipWhitespace()
+                guard let key = plainString(&scanner) else { return nil }
+                scanner.skipWhitespace()
+                guard scanner.take(UInt8(ascii: ":")) else { return nil }
+                scanner.skipWhitespace()
+                guard let value = scalar(&scanner), members.updateValue(value, forKey: key) == nil else { return nil }
+                scanner.skipWhitespace()
+            } while scanner.take(UInt8(ascii: ","))
+            guard scanner.take(UInt8(ascii: "}")) else { return nil }
+        }
+        scanner.skipWhitespace()
+        return scanner.peek == nil ? members : nil
     }
 
-    private struct Scanner {
-        let bytes: [UInt8]
-        var index = 0
-
-        mutating func object() -> [String: Any]? {
-            skipWhitespace()
-            guard take(UInt8(ascii: "{")) else { return nil }
-            var members: [String: Any] = [:]
-            skipWhitespace()
-            if !take(UInt8(ascii: "}")) {
-                repeat {
-                    skipWhitespace()
-                    guard let key = string() else { return nil }
-                    skipWhitespace()
-                    guard take(UInt8(ascii: ":")) else { return nil }
-                    skipWhitespace()
-                    guard let value = scalar(), members.updateValue(value, forKey: key) == nil else { return nil }
-                    skipWhitespace()
-                } while take(UInt8(ascii: ","))
-                guard take(UInt8(ascii: "}")) else { return nil }
-            }
-            skipWhitespace()
-            return index == bytes.count ? members : nil
+    private static func scalar(_ scanner: inout JSONByteScanner) -> Any? {
+        switch scanner.peek {
+        case UInt8(ascii: "\"")?: plainString(&scanner)
+        case UInt8(ascii: "n")?: scanner.literal("null") ? NSNull() : nil
+        default: wholeNumber(&scanner)
         }
+    }
 
-        private mutating func scalar() -> Any? {
-            guard index < bytes.count else { return nil }
-            switch bytes[index] {
-            case UInt8(ascii: "\""): return string()
-            case UInt8(ascii: "n"):
-                guard bytes[index...].starts(with: "null".utf8) else { return nil }
-                index += 4
-                return NSNull()
-            default: return wholeNumber()
-            }
-        }
+    /// A well-formed string without escapes, as valid UTF-8.
+    private static func plainString(_ scanner: inout JSONByteScanner) -> String? {
+        guard let range = scanner.string(), !scanner.bytes[range].contains(UInt8(ascii: "\\")) else { return nil }
+        return String(validating: scanner.bytes[range], as: UTF8.self)
+    }
 
-        /// A string with no escape and no control character, as valid UTF-8.
-        private mutating func string() -> String? {
-            guard take(UInt8(ascii: "\"")) else { return nil }
-            let start = index
-            while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
-                if bytes[index] == UInt8(ascii: "\\") || bytes[index] < 0x20 { return nil }
-                index += 1
-            }
-            guard index < bytes.count else { return nil }
-            defer { index += 1 }
-            return String(validating: bytes[start..<index], as: UTF8.self)
-        }
-
-        /// `-?(0|[1-9][0-9]*)`, ending where no fraction or exponent follows; 18 digits at most so it
-        /// fits an `Int64` exactly, as Foundation keeps it.
-        private mutating func wholeNumber() -> NSNumber? {
-            let negative = take(UInt8(ascii: "-"))
-            let start = index
-            var value: Int64 = 0
-            while index < bytes.count, let digit = Self.digit(bytes[index]) {
-                value = value * 10 + Int64(digit)
-                index += 1
-            }
-            let digits = index - start
-            guard digits >= 1, digits <= 18, digits == 1 || bytes[start] != UInt8(ascii: "0") else { return nil }
-            if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) { return nil }
-            // Foundation reads `-0` as a double; leave it to Foundation.
-            if negative, value == 0 { return nil }
-            return NSNumber(value: negative ? -value : value)
-        }
-
-        private static func digit(_ byte: UInt8) -> UInt8? {
-            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) ? byte - UInt8(ascii: "0") : nil
-        }
-
-        private mutating func take(_ byte: UInt8) -> Bool {
-            guard index < bytes.count, bytes[index] == byte else { return false }
-            index += 1
-            return true
-        }
-
-        private mutating func skipWhitespace() {
-            while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 }
-        }
+    /// A number without fraction or exponent, of 18 digits at most so it fits an `Int64` exactly, as
+    /// Foundation keeps it. (`-0` Foundation reads as a double: left to it.)
+    private static func wholeNumber(_ scanner: inout JSONByteScanner) -> NSNumber? {
+        let start = scanner.index
+        guard scanner.number() else { return nil }
+        let text = scanner.bytes[start..<scanner.index]
+        let digits = text.drop { $0 == UInt8(ascii: "-") }
+        guard digits.count <= 18, digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+              let value = Int64(String(decoding: text, as: UTF8.self)), text.elementsEqual("-0".utf8) == false
+        else { return nil }
+        return NSNumber(value: value)
     }
 }

@@ -1,0 +1,153 @@
+/// Reads JSON text byte by byte, checking RFC 8259's grammar as it goes; the shared core of the
+/// fast paths (`JSONArraySlices` for listing rows, `FlatJSONObject` for webhook bodies) that spare
+/// the hot paths `JSONSerialization`. Each method consumes what it read and says whether it was
+/// well formed; the callers fall back to a full parser when it was not.
+struct JSONByteScanner {
+    let bytes: [UInt8]
+    var index = 0
+
+    var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    mutating func take(_ byte: UInt8) -> Bool {
+        guard peek == byte else { return false }
+        index += 1
+        return true
+    }
+
+    mutating func skipWhitespace() {
+        while let byte = peek, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { index += 1 }
+    }
+
+    /// The contents of the string that starts here (escapes left as they are, but checked), or nil
+    /// if it is not a well-formed JSON string.
+    mutating func string() -> Range<Int>? {
+        guard take(UInt8(ascii: "\"")) else { return nil }
+        let start = index
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                index += 1
+                return start..<(index - 1)
+            case UInt8(ascii: "\\"):
+                index += 1
+                switch peek {
+                case UInt8(ascii: "\"")?, UInt8(ascii: "\\")?, UInt8(ascii: "/")?, UInt8(ascii: "b")?, UInt8(ascii: "f")?,
+                     UInt8(ascii: "n")?, UInt8(ascii: "r")?, UInt8(ascii: "t")?:
+                    index += 1
+                case UInt8(ascii: "u")?:
+                    guard index + 4 < bytes.count, bytes[(index + 1)...(index + 4)].allSatisfy(Self.isHexDigit) else { return nil }
+                    index += 5
+                default:
+                    return nil
+                }
+            case 0..<0x20:
+                return nil  // a control character must be escaped
+            default:
+                index += 1
+            }
+        }
+        return nil
+    }
+
+    /// Deeper than this is refused (as `JSONDecoder` refuses it), so a hostile document cannot
+    /// exhaust the stack.
+    static let maxDepth = 512
+
+    /// Skips one value, or says it is not well formed.
+    mutating func skipValue(depth: Int = 0) -> Bool {
+        guard depth < Self.maxDepth else { return false }
+        switch peek {
+        case UInt8(ascii: "\"")?:
+            return string() != nil
+        case UInt8(ascii: "{")?:
+            index += 1
+            skipWhitespace()
+            if take(UInt8(ascii: "}")) { return true }
+            while true {
+                skipWhitespace()
+                guard string() != nil else { return false }
+                skipWhitespace()
+                guard take(UInt8(ascii: ":")) else { return false }
+                skipWhitespace()
+                guard skipValue(depth: depth + 1) else { return false }
+                skipWhitespace()
+                if take(UInt8(ascii: "}")) { return true }
+                guard take(UInt8(ascii: ",")) else { return false }
+            }
+        case UInt8(ascii: "[")?:
+            index += 1
+            skipWhitespace()
+            if take(UInt8(ascii: "]")) { return true }
+            while true {
+                skipWhitespace()
+                guard skipValue(depth: depth + 1) else { return false }
+                skipWhitespace()
+                if take(UInt8(ascii: "]")) { return true }
+                guard take(UInt8(ascii: ",")) else { return false }
+            }
+        case UInt8(ascii: "t")?:
+            return literal("true")
+        case UInt8(ascii: "f")?:
+            return literal("false")
+        case UInt8(ascii: "n")?:
+            return literal("null")
+        case nil:
+            return false
+        default:
+            return number()
+        }
+    }
+
+    mutating func literal(_ word: StaticString) -> Bool {
+        let count = word.utf8CodeUnitCount
+        guard index + count <= bytes.count else { return false }
+        let matches = word.withUTF8Buffer { bytes[index..<(index + count)].elementsEqual($0) }
+        if matches { index += count }
+        return matches
+    }
+
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`; what follows is the caller's to check.
+    mutating func number() -> Bool {
+        _ = take(UInt8(ascii: "-"))
+        if !take(UInt8(ascii: "0")) {
+            guard let first = peek, (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(first) else { return false }
+            skipDigits()
+        }
+        if take(UInt8(ascii: ".")) {
+            guard skipDigits() else { return false }
+        }
+        if take(UInt8(ascii: "e")) || take(UInt8(ascii: "E")) {
+            _ = take(UInt8(ascii: "+")) || take(UInt8(ascii: "-"))
+            guard skipDigits() else { return false }
+        }
+        return true
+    }
+
+    @discardableResult
+    private mutating func skipDigits() -> Bool {
+        let start = index
+        while let byte = peek, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { index += 1 }
+        return index > start
+    }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
+    }
+
+    mutating func arrayElements() -> [Range<Int>]? {
+        guard take(UInt8(ascii: "[")) else { return nil }
+        var ranges: [Range<Int>] = []
+        skipWhitespace()
+        if take(UInt8(ascii: "]")) { return ranges }
+        while true {
+            skipWhitespace()
+            let start = index
+            guard skipValue() else { return nil }
+            ranges.append(start..<index)
+            skipWhitespace()
+            if take(UInt8(ascii: "]")) { return ranges }
+            guard take(UInt8(ascii: ",")) else { return nil }
+        }
+    }
+}
