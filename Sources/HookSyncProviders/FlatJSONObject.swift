@@ -4,7 +4,7 @@ import Foundation
 /// `{"id": 123456, "type": 2, "action": 0, "idn": 5}`, read by scanning its bytes.
 ///
 /// `JSONSerialization` was the largest single cost of a durable Precoro request in
-/// scripts/bench-ingest (about 9% of the server's CPU), most of it for bridging to Foundation types.
+/// scripts/bench-ingest (about 9% of the server's CPU under perf).
 /// This reads only what it can vouch for: members whose values are strings without escapes, whole
 /// numbers of up to 18 digits, or `null`, each key once. Anything else (nesting, escapes, fractions,
 /// booleans, a trailing comma, invalid UTF-8) gives `nil`, and the caller parses the body with
