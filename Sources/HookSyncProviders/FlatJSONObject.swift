@@ -60,7 +60,7 @@ enum FlatJSONObject {
         let text = scanner.bytes[start..<scanner.index]
         let digits = text.drop { $0 == UInt8(ascii: "-") }
         guard digits.count <= 18, digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
-              let value = Int64(String(decoding: text, as: UTF8.self)), text.elementsEqual("-0".utf8) == false
+              !text.elementsEqual("-0".utf8), let value = Int64(String(decoding: text, as: UTF8.self))
         else { return nil }
         return NSNumber(value: value)
     }
