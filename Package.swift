@@ -173,7 +173,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "HookSyncCoreTests", dependencies: ["HookSyncCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HookSyncCoreTests",
+            dependencies: ["HookSyncCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "HookSyncConfigTests",
             dependencies: ["HookSyncConfig", "HookSyncCore"],
