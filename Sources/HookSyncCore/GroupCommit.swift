@@ -69,9 +69,11 @@ public actor GroupCommit<Element: Sendable> {
             let batch = waiting[..<count]
             waiting.removeFirst(count)
             do {
+                // A closure, not `\.elements`: a key path here is built at run time on every commit.
+                let elements = batch.flatMap { $0.elements }
                 switch commit {
-                case .awaiting(let commit): try await commit(batch.flatMap(\.elements))
-                case .blocking(let commit): try commit(batch.flatMap(\.elements))
+                case .awaiting(let commit): try await commit(elements)
+                case .blocking(let commit): try commit(elements)
                 }
                 for caller in batch { caller.continuation.resume() }
             } catch {

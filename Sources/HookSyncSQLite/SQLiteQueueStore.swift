@@ -349,7 +349,7 @@ extension SQLiteQueueStore: SynchronousEnqueue {
     }
 
     public func enqueueSynchronously(_ requests: [Prepared]) throws -> EnqueueReceipt {
-        let rows = requests.flatMap(\.rows)
+        let rows = requests.flatMap { $0.rows }
         guard !rows.isEmpty else { return EnqueueReceipt() }
         return try pool.write { db in try Self.append(rows, in: db) }
     }
