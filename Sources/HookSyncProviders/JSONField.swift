@@ -96,18 +96,21 @@ enum JSONField {
 
     /// JSONSerialization gives booleans and numbers the same class; only the Objective-C type code tells them apart.
     private static func isBoolean(_ number: NSNumber) -> Bool {
-        String(cString: number.objCType) == "c"
+        hasTypeCode(number, "c")
+    }
+
+    /// Whether the number's one-letter Objective-C type code is `code`, read in place: making a
+    /// `String` of it for every field showed in ingest's profile.
+    private static func hasTypeCode(_ number: NSNumber, _ code: Unicode.Scalar) -> Bool {
+        let type = number.objCType
+        return type[0] == CChar(code.value) && type[1] == 0
     }
 
     /// `42` and `42.0` → "42"; `2.5` and numbers too large to be exact as a Double → nil.
     private static func wholeNumberText(_ number: NSNumber) -> String? {
-        switch String(cString: number.objCType) {
-        case "f", "d":
-            let double = number.doubleValue
-            guard double == double.rounded(), abs(double) < 9e15 else { return nil }
-            return String(Int64(double))
-        default:
-            return number.stringValue
-        }
+        guard hasTypeCode(number, "f") || hasTypeCode(number, "d") else { return number.stringValue }
+        let double = number.doubleValue
+        guard double == double.rounded(), abs(double) < 9e15 else { return nil }
+        return String(Int64(double))
     }
 }
