@@ -91,11 +91,15 @@ public struct IngestApplication {
 
 /// Requires `Authorization: Bearer <admin.token>` on every route it guards.
 struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
-    let token: Secret
+    let token: SecretDigest
+
+    init(token: Secret) {
+        self.token = SecretDigest(token.value)
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
-              constantTimeEquals(String(header.dropFirst("bearer ".count)), token.value)
+              token.matches(String(header.dropFirst("bearer ".count)))
         else { throw JSONError(.unauthorized, "admin routes need Authorization: Bearer <admin.token>", headers: [.wwwAuthenticate: "Bearer"]) }
         return try await next(request, context)
     }

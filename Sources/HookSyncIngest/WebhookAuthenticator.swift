@@ -8,12 +8,12 @@ import HookSyncProviders
 /// None of the four providers signs its webhooks, so for them the secret is a token they put in the
 /// URL they call (`?token=`) or an `Authorization: Bearer` header.
 struct WebhookAuthenticator: Sendable {
-    let token: Secret?
+    let token: SecretDigest?
     let signatures: StandardWebhooksVerifier?
     let allowedNetworks: [IPNetwork]
 
     init(source: SourceConfiguration) {
-        token = source.webhookToken
+        token = source.webhookToken.map { SecretDigest($0.value) }
         signatures = source.signingSecrets.isEmpty ? nil : StandardWebhooksVerifier(secrets: source.signingSecrets.map(\.value))
         allowedNetworks = source.allowCIDRs.compactMap(IPNetwork.init)
     }
@@ -40,7 +40,7 @@ struct WebhookAuthenticator: Sendable {
             guard let presented = Self.presentedToken(request) else {
                 return "no token: expected ?token= in the URL or an Authorization: Bearer header"
             }
-            guard constantTimeEquals(presented, token.value) else { return "wrong token" }
+            guard token.matches(presented) else { return "wrong token" }
         }
         return nil
     }

@@ -70,6 +70,8 @@ struct IngestTests {
         ("/hooks/precoro", "no token"),
         ("/hooks/precoro?token=tok-economic", "wrong token"),
         ("/hooks/precoro?token=", "wrong token"),
+        ("/hooks/precoro?token=tok-precor", "wrong token"),
+        ("/hooks/precoro?token=tok-precoroo", "wrong token"),
     ])
     func badTokensAre401AndStoreNothing(_ uri: String, _ reason: String) async throws {
         try await fixture.listeners.ingest.test(.router) { client in
@@ -279,5 +281,17 @@ struct IPNetworkTests {
         #expect(!IPNetwork("2001:db8::/32")!.contains("10.1.2.3"))
         #expect(IPNetwork("0.0.0.0/0")!.contains("8.8.8.8"))
         #expect(IPNetwork("10.0.0.0/33") == nil && IPNetwork("nonsense/8") == nil)
+    }
+}
+
+@Suite("Secrets compared by digest")
+struct SecretDigestTests {
+    @Test func onlyTheExactSecretMatches() {
+        let secret = SecretDigest("s3cret-token")
+        #expect(secret.matches("s3cret-token"))
+        for candidate in ["", "s3cret-toke", "s3cret-tokenn", "S3cret-token", " s3cret-token"] {
+            #expect(!secret.matches(candidate), "\(candidate) must not match")
+        }
+        #expect(SecretDigest("").matches(""))
     }
 }
