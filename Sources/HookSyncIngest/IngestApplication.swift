@@ -3,6 +3,7 @@ public import HookSyncConfig
 public import HookSyncCore
 public import Hummingbird
 import HookSyncApp
+import NIOCore
 import Prometheus
 public import Logging
 
@@ -19,14 +20,29 @@ public struct IngestApplication {
     public let admin: Application<RouterResponder<IngestRequestContext>>?
     public let metrics: IngestMetrics
 
+    /// `benchmarkBaseline` adds `POST /bench/noop`, which reads the body within `ingest.max_body_bytes`
+    /// and answers as a stored delivery is answered, storing nothing: the HTTP work of a webhook
+    /// without HookSync's, which `scripts/bench-ingest` compares durable ingest with.
     public init(
         config: HookSyncConfiguration, store: any QueueStore, clock: any WallClock = SystemWallClock(), logger: Logger,
-        onIngestRunning: (@Sendable (Int) async -> Void)? = nil
+        benchmarkBaseline: Bool = false, onIngestRunning: (@Sendable (Int) async -> Void)? = nil
     ) throws {
         metrics = IngestMetrics(sources: config.sources.map(\.name))
         let receiver = try WebhookReceiver(config: config, store: store, metrics: metrics, clock: clock, logger: logger)
+        let router = Self.ingestRouter(receiver: receiver, store: store, metrics: metrics)
+        if benchmarkBaseline {
+            let maxBodyBytes = config.ingest.maxBodyBytes
+            router.post("/bench/noop") { request, _ in
+                do {
+                    _ = try await request.body.collect(upTo: maxBodyBytes)
+                } catch is NIOTooManyBytesError {
+                    throw JSONError(.contentTooLarge, "request body is larger than \(maxBodyBytes) bytes (ingest.max_body_bytes)")
+                }
+                return JSONBody.accepted(events: 1)
+            }
+        }
         ingest = Application(
-            router: Self.ingestRouter(receiver: receiver, store: store, metrics: metrics),
+            router: router,
             configuration: .init(address: .hostname(config.ingest.listen.host, port: config.ingest.listen.port), serverName: "hooksync"),
             onServerRunning: { channel in await onIngestRunning?(channel.localAddress?.port ?? 0) },
             logger: logger)

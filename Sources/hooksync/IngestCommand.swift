@@ -21,13 +21,16 @@ struct IngestCommand: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
+    @Flag(help: "Also serve POST /bench/noop: it reads the body and answers like a stored webhook, storing nothing (the baseline of scripts/bench-ingest).")
+    var benchmarkBaseline = false
+
     func run() async throws {
         let logger = ProcessLogging.bootstrap(label: "hooksync.ingest")
         let workspace = try options.loadWorkspace()
         let store = try workspace.openStore()
         let config = workspace.config
         if config.sources.isEmpty { logger.warning("no sources configured: every webhook will get 404") }
-        let listeners = try IngestApplication(config: config, store: store, logger: logger) { port in
+        let listeners = try IngestApplication(config: config, store: store, logger: logger, benchmarkBaseline: benchmarkBaseline) { port in
             logger.info("ingest listening", metadata: ["address": "\(config.ingest.listen.host):\(port)"])
         }
         if listeners.admin == nil { logger.notice("admin listener off: admin.token is not set") }
