@@ -45,7 +45,7 @@ let package = Package(
         // The SQLite backend of QueueStore. migrations/*.sql are compiled in by EmbedMigrationsPlugin.
         .target(
             name: "HookSyncSQLite",
-            dependencies: ["HookSyncCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["HookSyncCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
             swiftSettings: swiftSettings,
             plugins: ["EmbedMigrationsPlugin"]
         ),

@@ -312,17 +312,38 @@ enum ListingBatch {
 
     /// Inserts the rows the mirror lacks, leaving the others alone; the ids inserted.
     static func insertAbsent(_ rows: ArraySlice<Listed>, source: String, type: String, pass: Int64, syncedAt: Int64, in db: Database) throws -> Set<String> {
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO mirror_entity (source, entity_type, entity_id, data, remote_modified_at, synced_at, deleted, listed_in_pass)
-            VALUES \(listedValues)
-            ON CONFLICT (source, entity_type, entity_id) DO NOTHING
-            RETURNING entity_id
-            """)
+        let statement = try db.cachedStatement(sql: insertAbsentSQL)
+        try bindListed(rows, source: source, type: type, pass: pass, syncedAt: syncedAt, to: statement)
         var inserted = Set<String>(minimumCapacity: rows.count)
-        let ids = try String.fetchCursor(statement, arguments: listedArguments(rows, source: source, type: type, pass: pass, syncedAt: syncedAt))
+        let ids = try String.fetchCursor(statement)
         while let id = try ids.next() { inserted.insert(id) }
         return inserted
     }
+
+    // The statements' texts are made once: built per call, each was also hashed again for the
+    // statement cache's lookup.
+    static let insertAbsentSQL = """
+        INSERT INTO mirror_entity (source, entity_type, entity_id, data, remote_modified_at, synced_at, deleted, listed_in_pass)
+        VALUES \(listedValues)
+        ON CONFLICT (source, entity_type, entity_id) DO NOTHING
+        RETURNING entity_id
+        """
+    static let storedStateSQL = """
+        SELECT entity_id, remote_modified_at, listed_in_pass FROM mirror_entity
+        WHERE source = ?1 AND entity_type = ?2 AND entity_id IN (\(placeholders(from: 3, count: chunk)))
+        """
+    static let upsertSQL = """
+        INSERT INTO mirror_entity (source, entity_type, entity_id, data, remote_modified_at, synced_at, deleted, listed_in_pass)
+        VALUES \(listedValues)
+        ON CONFLICT (source, entity_type, entity_id) DO UPDATE SET
+            data = excluded.data, remote_modified_at = excluded.remote_modified_at,
+            synced_at = excluded.synced_at, deleted = 0, listed_in_pass = excluded.listed_in_pass
+        WHERE \(MirrorStatements.noRegression)
+        """
+    static let markListedSQL = """
+        UPDATE mirror_entity SET listed_in_pass = ?3
+        WHERE source = ?1 AND entity_type = ?2 AND entity_id IN (\(placeholders(from: 4, count: chunk)))
+        """
 
     struct StoredState {
         var remoteModifiedAt: Int64?
@@ -330,17 +351,12 @@ enum ListingBatch {
     }
 
     static func storedState(of ids: [String], source: String, type: String, in db: Database) throws -> [String: StoredState] {
-        let statement = try db.cachedStatement(sql: """
-            SELECT entity_id, remote_modified_at, listed_in_pass FROM mirror_entity
-            WHERE source = ?1 AND entity_type = ?2 AND entity_id IN (\(placeholders(from: 3, count: chunk)))
-            """)
+        let statement = try db.cachedStatement(sql: storedStateSQL)
         var state: [String: StoredState] = [:]
         state.reserveCapacity(ids.count)
         for slice in chunks(of: ids) {
-            var values: [(any DatabaseValueConvertible)?] = [source, type]
-            values.reserveCapacity(2 + chunk)
-            for id in padded(slice) { values.append(id) }
-            let found = try Row.fetchCursor(statement, arguments: StatementArguments(values))
+            try bindIDs(slice, after: [.text(source), .text(type)], to: statement)
+            let found = try Row.fetchCursor(statement)
             while let row = try found.next() {
                 let id: String = row[0]
                 state[id] = StoredState(remoteModifiedAt: row[1], listedInPass: row[2])
@@ -352,45 +368,47 @@ enum ListingBatch {
     /// Writes the rows and marks them listed, under the mirror's no-regression rule.
     static func upsert(_ rows: [Listed], source: String, type: String, pass: Int64, syncedAt: Int64, in db: Database) throws {
         guard !rows.isEmpty else { return }
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO mirror_entity (source, entity_type, entity_id, data, remote_modified_at, synced_at, deleted, listed_in_pass)
-            VALUES \(listedValues)
-            ON CONFLICT (source, entity_type, entity_id) DO UPDATE SET
-                data = excluded.data, remote_modified_at = excluded.remote_modified_at,
-                synced_at = excluded.synced_at, deleted = 0, listed_in_pass = excluded.listed_in_pass
-            WHERE \(MirrorStatements.noRegression)
-            """)
+        let statement = try db.cachedStatement(sql: upsertSQL)
         for slice in chunks(of: rows) {
-            try statement.execute(arguments: listedArguments(slice, source: source, type: type, pass: pass, syncedAt: syncedAt))
+            try bindListed(slice, source: source, type: type, pass: pass, syncedAt: syncedAt, to: statement)
+            try statement.execute()
         }
     }
 
-    /// The VALUES rows of an insert over a chunk, bound by `listedArguments`.
+    /// The VALUES rows of an insert over a chunk, bound by `bindListed`.
     static let listedValues = (0..<chunk).map { "(?1, ?2, ?\(5 + 3 * $0), ?\(6 + 3 * $0), ?\(7 + 3 * $0), ?3, 0, ?4)" }.joined(separator: ", ")
 
-    /// The arguments of a statement over a chunk of rows, padded to `chunk`.
-    static func listedArguments(_ rows: ArraySlice<Listed>, source: String, type: String, pass: Int64, syncedAt: Int64) -> StatementArguments {
-        var values: [(any DatabaseValueConvertible)?] = [source, type, syncedAt, pass]
-        values.reserveCapacity(4 + 3 * chunk)
-        for row in padded(rows) {
-            values.append(row.id)
-            values.append(row.data)
-            values.append(row.modified)
+    /// Binds the values of a statement over a chunk of rows, padded to `chunk`, as `listedValues` numbers them.
+    static func bindListed(_ rows: ArraySlice<Listed>, source: String, type: String, pass: Int64, syncedAt: Int64, to statement: Statement) throws {
+        let values = DirectBindings(statement)
+        try values.bind(source, at: 1)
+        try values.bind(type, at: 2)
+        try values.bind(syncedAt, at: 3)
+        try values.bind(pass, at: 4)
+        for offset in 0..<chunk {
+            let row = rows[rows.startIndex + min(offset, rows.count - 1)]
+            let first = Int32(5 + 3 * offset)
+            try values.bind(row.id, at: first)
+            try values.bind(row.data, at: first + 1)
+            try values.bind(row.modified, at: first + 2)
         }
-        return StatementArguments(values)
+    }
+
+    /// Binds `leading` from ?1 on, then the ids padded to `chunk`.
+    static func bindIDs(_ ids: ArraySlice<String>, after leading: [DirectBindings.Value], to statement: Statement) throws {
+        let values = DirectBindings(statement)
+        for (offset, value) in leading.enumerated() { try values.bind(value, at: Int32(1 + offset)) }
+        for offset in 0..<chunk {
+            try values.bind(ids[ids.startIndex + min(offset, ids.count - 1)], at: Int32(1 + leading.count + offset))
+        }
     }
 
     static func markListed(_ ids: [String], source: String, type: String, pass: Int64, in db: Database) throws {
         guard !ids.isEmpty else { return }
-        let statement = try db.cachedStatement(sql: """
-            UPDATE mirror_entity SET listed_in_pass = ?3
-            WHERE source = ?1 AND entity_type = ?2 AND entity_id IN (\(placeholders(from: 4, count: chunk)))
-            """)
+        let statement = try db.cachedStatement(sql: markListedSQL)
         for slice in chunks(of: ids) {
-            var values: [(any DatabaseValueConvertible)?] = [source, type, pass]
-            values.reserveCapacity(3 + chunk)
-            for id in padded(slice) { values.append(id) }
-            try statement.execute(arguments: StatementArguments(values))
+            try bindIDs(slice, after: [.text(source), .text(type), .integer(pass)], to: statement)
+            try statement.execute()
         }
     }
 
@@ -400,9 +418,5 @@ enum ListingBatch {
 
     static func chunks<Element>(of elements: [Element]) -> [ArraySlice<Element>] {
         stride(from: 0, to: elements.count, by: chunk).map { elements[$0..<min($0 + chunk, elements.count)] }
-    }
-
-    static func padded<Element>(_ slice: ArraySlice<Element>) -> [Element] {
-        Array(slice) + Array(repeating: slice.last!, count: chunk - slice.count)
     }
 }
