@@ -176,7 +176,8 @@ public struct Reconciler: Sendable {
         var seenAtBoundary: Set<String> = []
         while true {
             let page = try await fetchPage(query(at: position, pass: pass, pageSize: pageSize), gate: gate)
-            let fresh = page.rows.filter { !seenAtBoundary.contains(Self.marker($0)) }
+            // Usually nothing was seen at the boundary: then no row's marker is worth building.
+            let fresh = seenAtBoundary.isEmpty ? page.rows : page.rows.filter { !seenAtBoundary.contains(Self.marker($0)) }
             advance(&position, &seenAtBoundary, past: page)
             try await pages.send(ListedPage(rows: fresh, position: position, total: page.total))
             if !page.hasMore || page.rows.isEmpty { return }
