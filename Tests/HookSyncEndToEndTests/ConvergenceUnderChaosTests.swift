@@ -231,7 +231,7 @@ struct ConvergenceUnderChaosTests {
 /// The body of a 2xx answer; `nil` for any other answer or no answer.
 func get(_ url: String) async -> Data? {
     do {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 64 << 20)
         return (200..<300).contains(response.status.code) ? Data(body.readableBytesView) : nil
     } catch {
@@ -245,7 +245,7 @@ func post(_ url: String, _ json: String) async throws -> UInt {
     request.method = .POST
     request.headers.add(name: "Content-Type", value: "application/json")
     request.body = .bytes(ByteBuffer(string: json))
-    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
     _ = try await response.body.collect(upTo: 1 << 20)
     return response.status.code
 }

@@ -38,17 +38,17 @@ struct IngestProcessTests {
         let migrate = try await ChildProcess.start(hooksync, ["migrate", "--config", config], environment: environment).wait(timeout: .seconds(30))
         #expect(migrate.status == 0, "\(migrate.standardError)")
         let ingest = try ChildProcess.start(hooksync, ["ingest", "--config", config], environment: environment)
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             if (try? await send(path: "/healthz", method: .get)) == .ok { return ingest }
             try await Task.sleep(for: .milliseconds(50))
         }
         ingest.kill(SIGKILL)
-        throw ChildProcessTimeout(command: "hooksync ingest (never became healthy)", timeout: .seconds(20))
+        throw ChildProcessTimeout(command: "hooksync ingest (never became healthy)", timeout: .seconds(60))
     }
 
     func send(path: String, method: HTTPRequest.Method = .post, body: String = "") async throws -> HTTPResponse.Status {
-        let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(5)))
+        let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(30)))
         client.connect()
         defer { Task { try? await client.shutdown() } }
         return try await client.execute(.init(path, method: method, headers: [.contentType: "application/json"], body: ByteBuffer(string: body))).status
@@ -60,7 +60,7 @@ struct IngestProcessTests {
         await withTaskGroup(of: [Int].self) { group in
             for sender in 0..<senders {
                 group.addTask {
-                    let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(5)))
+                    let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(30)))
                     client.connect()
                     var acknowledged: [Int] = []
                     var n = 0
@@ -111,7 +111,7 @@ struct IngestProcessTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let ingest = try await startIngest()
         let acknowledged = try await load(senders: 8, signalling: ingest, SIGKILL, afterAcknowledging: 200)
-        _ = try await ingest.wait(timeout: .seconds(10))
+        _ = try await ingest.wait(timeout: .seconds(60))
         #expect(acknowledged.count >= 200, "the load reached the server before the kill")
 
         let stored = try storedEntityIDs()
@@ -122,14 +122,14 @@ struct IngestProcessTests {
         let restarted = try await startIngest()
         #expect(try await send(path: "/readyz", method: .get) == .ok)
         restarted.kill(SIGTERM)
-        #expect(try await restarted.wait(timeout: .seconds(10)).status == 0)
+        #expect(try await restarted.wait(timeout: .seconds(60)).status == 0)
     }
 
     @Test func sigtermFinishesInFlightRequestsAndExitsZero() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let ingest = try await startIngest()
         let acknowledged = try await load(senders: 4, signalling: ingest, SIGTERM, afterAcknowledging: 100, thenSendFor: .milliseconds(300))
-        let result = try await ingest.wait(timeout: .seconds(15))
+        let result = try await ingest.wait(timeout: .seconds(60))
         #expect(result.status == 0, "exit status \(result.status): \(result.standardError)")
         #expect(Set(acknowledged).isSubset(of: try storedEntityIDs()))
         #expect(!acknowledged.isEmpty)

@@ -18,7 +18,9 @@ public func freeLoopbackPort() throws -> Int {
 
 /// Polls `condition` every 25 ms until it holds; throws `WaitTimeout` (which names `what`) if it
 /// does not within `timeout`. For tests that watch other processes, whose progress has no event to await.
-public func waitUntil(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
+/// The timeout guards against a hang; it is not a speed test, so it is generous: on a slow day this
+/// machine starved the whole test process for 13 s, and a 10 s deadline failed six passing tests.
+public func waitUntil(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return }

@@ -278,7 +278,7 @@ final class HeldFirstWrite: Sink {
     func write(_ records: [SyncRecord]) async throws {
         if state.withLock({ $0.writes.isEmpty }) {
             var served = -1
-            let deadline = ContinuousClock.now + .seconds(10)
+            let deadline = ContinuousClock.now + .seconds(60)
             while upstream.pagesServed != served, ContinuousClock.now < deadline {
                 served = upstream.pagesServed
                 try await Task.sleep(for: .milliseconds(100))

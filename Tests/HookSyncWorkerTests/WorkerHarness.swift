@@ -107,8 +107,9 @@ final class WorkerHarness: Sendable {
     }
 
     /// Runs a worker until `done` holds (checked every 20 ms) or `timeout` passes, then stops it gracefully.
+    /// The timeout only catches a worker that never gets there (see `waitUntil` on why it is long).
     func run(
-        sources: [WorkerSource], settings: WorkerSettings = WorkerHarness.settings(), timeout: Duration = .seconds(10),
+        sources: [WorkerSource], settings: WorkerSettings = WorkerHarness.settings(), timeout: Duration = .seconds(60),
         until done: @escaping @Sendable () async throws -> Bool
     ) async throws {
         var logger = Logger(label: "test.worker")

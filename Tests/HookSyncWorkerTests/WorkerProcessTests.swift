@@ -96,7 +96,7 @@ struct WorkerProcessTests {
             }
             for worker in workers { worker.kill(SIGTERM) }
             for worker in workers {
-                let result = try await worker.wait(timeout: .seconds(10))
+                let result = try await worker.wait(timeout: .seconds(60))
                 #expect(result.status == 0, "\(result.standardError)")
             }
             #expect(simulator.maxConcurrentFetchesOfAnyEntity() == 1)
@@ -130,7 +130,7 @@ struct WorkerProcessTests {
                 try await queue.workItems(for: customer(7)).last?.state == .done
             }
             successor.kill(SIGTERM)
-            #expect(try await successor.wait(timeout: .seconds(10)).status == 0)
+            #expect(try await successor.wait(timeout: .seconds(60)).status == 0)
             #expect(simulator.fetchCount(.economic, type: "customer", id: "7") == 2)
             let mirror = try MirrorStore.open(path: folder.appending(path: "mirror.sqlite").path)
             defer { try? mirror.close() }
@@ -151,7 +151,7 @@ struct WorkerProcessTests {
             try await waitUntil("the worker is fetching") { simulator.requestCount(.economic) >= 1 }
             let stoppedAt = ContinuousClock.now
             worker.kill(SIGTERM)
-            let result = try await worker.wait(timeout: .seconds(10))
+            let result = try await worker.wait(timeout: .seconds(60))
             #expect(result.status == 0, "\(result.standardError)")
             #expect(ContinuousClock.now - stoppedAt < .seconds(5), "waits the grace, not the fetch")
 
