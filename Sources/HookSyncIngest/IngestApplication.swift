@@ -3,7 +3,6 @@ public import HookSyncConfig
 public import HookSyncCore
 public import Hummingbird
 import HookSyncApp
-import NIOCore
 import Prometheus
 public import Logging
 
@@ -33,11 +32,7 @@ public struct IngestApplication {
         if benchmarkBaseline {
             let maxBodyBytes = config.ingest.maxBodyBytes
             router.post("/bench/noop") { request, _ in
-                do {
-                    _ = try await request.body.collect(upTo: maxBodyBytes)
-                } catch is NIOTooManyBytesError {
-                    throw JSONError(.contentTooLarge, "request body is larger than \(maxBodyBytes) bytes (ingest.max_body_bytes)")
-                }
+                _ = try await WebhookReceiver.body(of: request, upTo: maxBodyBytes)
                 return JSONBody.accepted(events: 1)
             }
         }

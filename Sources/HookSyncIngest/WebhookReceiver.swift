@@ -83,10 +83,10 @@ struct WebhookReceiver: Sendable {
         }
         let body: ByteBuffer
         do {
-            body = try await request.body.collect(upTo: maxBodyBytes)
-        } catch is NIOTooManyBytesError {
+            body = try await Self.body(of: request, upTo: maxBodyBytes)
+        } catch let error as JSONError {
             outcome = "too_large"
-            throw JSONError(.contentTooLarge, "request body is larger than \(maxBodyBytes) bytes (ingest.max_body_bytes)")
+            throw error
         }
         let webhook = WebhookRequest(request, body: body, urlType: context.parameters.get("type"), receivedAt: clock.now)
 
@@ -118,6 +118,17 @@ struct WebhookReceiver: Sendable {
         }
         outcome = "accepted"
         return JSONBody.accepted(events: envelopes.count)
+    }
+}
+
+extension WebhookReceiver {
+    /// The request's body, or a JSON 413 naming the limit (`ingest.max_body_bytes`).
+    static func body(of request: Request, upTo maxBodyBytes: Int) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw JSONError(.contentTooLarge, "request body is larger than \(maxBodyBytes) bytes (ingest.max_body_bytes)")
+        }
     }
 }
 
