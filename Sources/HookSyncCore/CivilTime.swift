@@ -15,22 +15,27 @@ public import Foundation
 public enum CivilTime {
     /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM|±HHMM)`; `nil` for anything else, impossible dates included.
     public static func parseISO8601(_ text: String) -> Date? {
-        let bytes = Array(text.utf8)
-        guard let (seconds, fraction, end) = parseDateTime(bytes, separators: [UInt8(ascii: "T"), UInt8(ascii: "t")]),
-              end < bytes.count
-        else { return nil }
+        // In place where the string is contiguous (native strings are): a listing parses one time
+        // per row, and copying each into an array showed in a resync's profile.
+        var text = text
+        return text.withUTF8 { parseISO8601(bytes: $0) }
+    }
+
+    private static func parseISO8601(bytes: UnsafeBufferPointer<UInt8>) -> Date? {
+        guard let (seconds, fraction, end) = parseDateTime(bytes, separators: isoSeparators), end < bytes.count else { return nil }
         var offset = 0
         switch bytes[end] {
         case UInt8(ascii: "Z"), UInt8(ascii: "z"):
             guard end + 1 == bytes.count else { return nil }
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
             let sign = bytes[end] == UInt8(ascii: "-") ? -1 : 1
-            let rest = Array(bytes[(end + 1)...])
-            let digits: [UInt8]
-            if rest.count == 5, rest[2] == UInt8(ascii: ":") { digits = Array(rest[0..<2] + rest[3..<5]) }
-            else if rest.count == 4 { digits = rest }
+            let rest = bytes[(end + 1)...]
+            let hoursEnd = rest.startIndex + 2
+            let minutes: Slice<UnsafeBufferPointer<UInt8>>
+            if rest.count == 5, rest[hoursEnd] == UInt8(ascii: ":") { minutes = rest[(hoursEnd + 1)...] }
+            else if rest.count == 4 { minutes = rest[hoursEnd...] }
             else { return nil }
-            guard let hours = number(digits[0..<2]), let minutes = number(digits[2..<4]), hours < 24, minutes < 60 else { return nil }
+            guard let hours = number(rest[..<hoursEnd]), let minutes = number(minutes), hours < 24, minutes < 60 else { return nil }
             offset = sign * (hours * 3_600 + minutes * 60)
         default:
             return nil
@@ -38,12 +43,15 @@ public enum CivilTime {
         return Date(timeIntervalSince1970: TimeInterval(seconds - offset) + fraction)
     }
 
+    private static let isoSeparators: Set<UInt8> = [UInt8(ascii: "T"), UInt8(ascii: "t")]
+
     /// `YYYY-MM-DD HH:MM:SS[.fraction]` (or with `T`) in a zone whose offset from UTC, in seconds,
     /// `offset` gives for an instant.
-    public static func parseLocal(_ text: String, separators: Set<UInt8> = [UInt8(ascii: " "), UInt8(ascii: "T")],
-                                  offset: (Date) -> Int) -> Date? {
-        let bytes = Array(text.utf8)
-        guard let (seconds, fraction, end) = parseDateTime(bytes, separators: separators), end == bytes.count else { return nil }
+    public static func parseLocal(_ text: String, separators: Set<UInt8> = localSeparators, offset: (Date) -> Int) -> Date? {
+        var text = text
+        guard let (seconds, fraction, end) = text.withUTF8({ bytes in
+            parseDateTime(bytes, separators: separators).flatMap { $0.2 == bytes.count ? $0 : nil }
+        }) else { return nil }
         // The zone's offset at the instant itself, found in two steps so that a daylight-saving
         // change between the local reading and the instant is taken into account.
         let naive = Date(timeIntervalSince1970: TimeInterval(seconds))
@@ -61,6 +69,9 @@ public enum CivilTime {
         if milliseconds { text += "." + pad(Int(total.mod(1_000)), 3) }
         return text + "Z"
     }
+
+    /// A space or a `T` between the date and the time.
+    public static let localSeparators: Set<UInt8> = [UInt8(ascii: " "), UInt8(ascii: "T")]
 
     /// Whole seconds, rounded down, at `offsetSeconds` from UTC, without a zone: `2026-01-02 06:04:05`.
     public static func formatLocal(_ date: Date, offsetSeconds: Int, separator: Character) -> String {
@@ -94,7 +105,7 @@ public enum CivilTime {
 
     /// Seconds since 1970 of the date and time at the start of `bytes` (as if UTC), its fraction,
     /// and where it ended.
-    private static func parseDateTime(_ bytes: [UInt8], separators: Set<UInt8>) -> (Int, Double, Int)? {
+    private static func parseDateTime(_ bytes: UnsafeBufferPointer<UInt8>, separators: Set<UInt8>) -> (Int, Double, Int)? {
         guard bytes.count >= 19, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), separators.contains(bytes[10]),
               bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
               let year = number(bytes[0..<4]), let month = number(bytes[5..<7]), let day = number(bytes[8..<10]),
@@ -122,7 +133,7 @@ public enum CivilTime {
             + pad(time / 3_600, 2) + ":" + pad(time / 60 % 60, 2) + ":" + pad(time % 60, 2)
     }
 
-    private static func number(_ digits: ArraySlice<UInt8>) -> Int? {
+    private static func number(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> Int? {
         var value = 0
         for byte in digits {
             guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }

@@ -176,8 +176,7 @@ public struct Reconciler: Sendable {
         var seenAtBoundary: Set<String> = []
         while true {
             let page = try await fetchPage(query(at: position, pass: pass, pageSize: pageSize), gate: gate)
-            // Usually nothing was seen at the boundary: then no row's marker is worth building.
-            let fresh = seenAtBoundary.isEmpty ? page.rows : page.rows.filter { !seenAtBoundary.contains(Self.marker($0)) }
+            let fresh = Self.unseen(page.rows, seenAtBoundary: seenAtBoundary, second: position.since)
             advance(&position, &seenAtBoundary, past: page)
             try await pages.send(ListedPage(rows: fresh, position: position, total: page.total))
             if !page.hasMore || page.rows.isEmpty { return }
@@ -214,6 +213,20 @@ public struct Reconciler: Sendable {
                 seenAtBoundary.insert(Self.marker(row))
             }
         }
+    }
+
+    /// The rows of a page less those this pass has already synced at the keyset second it re-lists
+    /// (`second`, the page's `since`: every row in `seenAtBoundary` is of that second). Only a row of
+    /// that second can have been seen, so no other row's marker is built; and the page is kept as it
+    /// is unless a row goes. Re-listing one second is what every keyset page does, so this runs on
+    /// every page, on the listing's critical path.
+    static func unseen(_ rows: [ListedEntity], seenAtBoundary: Set<String>, second: Date?) -> [ListedEntity] {
+        guard !seenAtBoundary.isEmpty, let second = second?.timeIntervalSince1970 else { return rows }
+        func seen(_ row: ListedEntity) -> Bool {
+            row.remoteModifiedAt?.timeIntervalSince1970.rounded(.down) == second && seenAtBoundary.contains(marker(row))
+        }
+        guard rows.contains(where: seen) else { return rows }
+        return rows.filter { !seen($0) }
     }
 
     private static func marker(_ row: ListedEntity) -> String {

@@ -67,4 +67,36 @@ import Testing
             #expect(slices("rows", json) == [row])
         }
     }
+
+    /// `objects`: the same element slices as `elements`, and in the same pass where each wanted
+    /// member's value lies in each object.
+    @Test func findsTheWantedMembersOfEachObjectInTheSamePass() throws {
+        let json = #"""
+            {"rows": [{"id": 1, "deep": {"id": "not this"}, "at": "2024-03-01T10:00:00Z"},
+                      {"at": null, "x": [{"id": 3}]},
+                      {"id": "b", "id": "again"} ], "n": 3}
+            """#
+        let bytes = Array(json.utf8)
+        let names = [Array("id".utf8), Array("at".utf8)]
+        let found = try #require(JSONArraySlices.objects("rows", members: names, in: bytes))
+        #expect(found.elements == JSONArraySlices.elements(of: "rows", in: bytes))
+        #expect(found.array == JSONArraySlices.array("rows", in: bytes)?.array)
+        let members = found.members.map { $0.map { String(decoding: bytes[$0], as: UTF8.self) } }
+        // Top-level members only, nil where absent, the last of a repeated name.
+        #expect(members == ["1", #""2024-03-01T10:00:00Z""#, nil, "null", #""again""#, nil])
+
+        #expect(JSONArraySlices.objects("rows", members: names, in: Array(#"{"rows": []}"#.utf8)) == .init(array: 9..<11, elements: [], members: []))
+    }
+
+    /// Anything `objects` cannot vouch for sends the caller to the slow path: an element that is not an
+    /// object, a member name with an escape in it, and whatever `elements` refuses.
+    @Test func objectsRefusesWhatItCannotReadPlainly() {
+        let names = [Array("id".utf8)]
+        for json in [
+            #"{"rows": [{"id": 1}, 7]}"#, #"{"rows": [{"i\u0064": 1}]}"#, #"{"rows": [{"id": 1,}]}"#,
+            #"{"rows": [{"id": tru}]}"#, #"{"rows": {"id": 1}}"#, #"{"other": [{"id": 1}]}"#, #"{"rows": [{"id": 1}"#,
+        ] {
+            #expect(JSONArraySlices.objects("rows", members: names, in: Array(json.utf8)) == nil, "read \(json)")
+        }
+    }
 }

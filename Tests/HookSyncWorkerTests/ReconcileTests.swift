@@ -125,6 +125,24 @@ final class FakeUpstream: ProviderAPI {
         #expect(try await mirrored().count == 30)
     }
 
+    /// Without a mirror to say what is already stored, the rows handed to the sink show the boundary
+    /// filter at work: a page at a keyset second re-lists the rows of that second already synced, and
+    /// those must reach the sink once, not once per page.
+    @Test func rowsReListedAtTheKeysetSecondReachASinkOnce() async throws {
+        for index in 0..<25 { upstream.put(String(format: "s%02d", index), modified: base.addingTimeInterval(-100)) }
+        for index in 0..<15 { upstream.put("later\(index)", modified: base.addingTimeInterval(Double(-50 + index / 3))) }
+        let sink = RecordingSink()
+        var source = SourceConfiguration(name: "economic", kind: .economic, limits: WorkerHarness.limits())
+        source.reconcile.lookback = .seconds(3_600)
+        let reconciler = Reconciler(store: database.store, source: source, api: upstream, mirror: nil, sink: sink, clock: database.clock,
+                                    owner: "test", pageSize: 10)
+        let summary = try await reconciler.run(type: "customer", mode: .incremental)
+        let written = sink.keys.withLock { $0.map(\.id) }
+        #expect(written.count == 40, "each row once: \(written.sorted())")
+        #expect(Set(written).count == 40)
+        #expect(summary.counts.changed == 40)
+    }
+
     @Test func rowsChangedWhileThePassPagesAreNeitherSkippedNorLost() async throws {
         for index in 0..<40 { upstream.put(String(format: "d%02d", index), modified: base.addingTimeInterval(Double(-1_000 + index))) }
         // Between pages 1 and 2, the first rows are modified (they move to the end) and a row is inserted:
@@ -266,6 +284,12 @@ final class FakeUpstream: ProviderAPI {
 
 /// A sink whose first write waits until the upstream has stopped serving pages, and that records how
 /// many rows each write carried.
+/// A sink that keeps the keys it was given, in order.
+final class RecordingSink: Sink {
+    let keys = Mutex<[EntityKey]>([])
+    func write(_ records: [SyncRecord]) async throws { keys.withLock { $0 += records.map(\.key) } }
+}
+
 final class HeldFirstWrite: Sink {
     let upstream: FakeUpstream
     private let state = Mutex<(writes: [Int], servedWhileHeld: Int)>(([], 0))

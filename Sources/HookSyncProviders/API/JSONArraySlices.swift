@@ -27,6 +27,54 @@ enum JSONArraySlices {
     }
 
     static func array(_ key: String, in json: [UInt8]) -> Found? {
+        guard var scanner = scanner(atArray: key, in: json) else { return nil }
+        let start = scanner.index
+        guard let elements = scanner.arrayElements(), isUTF8(json[start..<scanner.index]) else { return nil }
+        return Found(array: start..<scanner.index, elements: elements)
+    }
+
+    /// An array of objects, and where in each the values of the wanted members lie.
+    struct FoundObjects: Equatable {
+        /// The whole array, `[` to `]`.
+        var array: Range<Int>
+        var elements: [Range<Int>]
+        /// `names.count` entries per element, in the order of `names`: where that member's value lies
+        /// (nil for a member the object lacks; the last one wins if a name repeats).
+        var members: [Range<Int>?]
+    }
+
+    /// `array`, when every element is an object, finding the values of `names` among each one's
+    /// top-level members in the same pass; nil as well if a member name has an escape in it, which a
+    /// byte comparison cannot match.
+    ///
+    /// One pass rather than `array` and then each object again: the scan was a quarter of a
+    /// resync's listing side, which is its critical path (each page's request waits for the last).
+    static func objects(_ key: String, members names: [[UInt8]], in json: [UInt8]) -> FoundObjects? {
+        guard var scanner = scanner(atArray: key, in: json) else { return nil }
+        let start = scanner.index
+        var found = FoundObjects(array: start..<start, elements: [], members: [])
+        guard scanner.take(UInt8(ascii: "[")) else { return nil }
+        scanner.skipWhitespace()
+        if !scanner.take(UInt8(ascii: "]")) {
+            while true {
+                scanner.skipWhitespace()
+                let element = scanner.index
+                found.members.append(contentsOf: repeatElement(nil, count: names.count))
+                guard scanner.objectMembers(names, into: &found.members, at: found.members.count - names.count) else { return nil }
+                found.elements.append(element..<scanner.index)
+                scanner.skipWhitespace()
+                if scanner.take(UInt8(ascii: "]")) { break }
+                guard scanner.take(UInt8(ascii: ",")) else { return nil }
+            }
+        }
+        guard isUTF8(json[start..<scanner.index]) else { return nil }
+        found.array = start..<scanner.index
+        return found
+    }
+
+    /// A scanner at the `[` of the array under `key` in the top-level object, or nil if there is none
+    /// or what comes before it is not well formed.
+    private static func scanner(atArray key: String, in json: [UInt8]) -> JSONByteScanner? {
         var scanner = JSONByteScanner(bytes: json)
         let wanted = Array(key.utf8)
         scanner.skipWhitespace()
@@ -37,39 +85,14 @@ enum JSONArraySlices {
             scanner.skipWhitespace()
             guard scanner.take(UInt8(ascii: ":")) else { return nil }
             scanner.skipWhitespace()
-            if json[name].elementsEqual(wanted), scanner.peek == UInt8(ascii: "[") {
-                let start = scanner.index
-                guard let elements = scanner.arrayElements(),
-                      String(validating: json[start..<scanner.index], as: UTF8.self) != nil else { return nil }
-                return Found(array: start..<scanner.index, elements: elements)
-            }
+            if json[name].elementsEqual(wanted), scanner.peek == UInt8(ascii: "[") { return scanner }
             guard scanner.skipValue() else { return nil }
             scanner.skipWhitespace()
             guard scanner.take(UInt8(ascii: ",")) else { return nil }
         }
     }
 
-    /// Where the value of each of `names` lies among the top-level members of the object at `range`
-    /// (nil for a name it lacks; the last one wins if a name repeats), or nil if it is not an object or
-    /// has a member name with an escape in it, which a byte comparison cannot match.
-    static func members(_ names: [[UInt8]], ofObjectAt range: Range<Int>, in json: [UInt8]) -> [Range<Int>?]? {
-        var scanner = JSONByteScanner(bytes: json, index: range.lowerBound)
-        var found = [Range<Int>?](repeating: nil, count: names.count)
-        guard scanner.take(UInt8(ascii: "{")) else { return nil }
-        scanner.skipWhitespace()
-        if scanner.take(UInt8(ascii: "}")) { return found }
-        while true {
-            scanner.skipWhitespace()
-            guard let name = scanner.string(), !json[name].contains(UInt8(ascii: "\\")) else { return nil }
-            scanner.skipWhitespace()
-            guard scanner.take(UInt8(ascii: ":")) else { return nil }
-            scanner.skipWhitespace()
-            let start = scanner.index
-            guard scanner.skipValue() else { return nil }
-            if let wanted = names.firstIndex(where: { json[name].elementsEqual($0) }) { found[wanted] = start..<scanner.index }
-            scanner.skipWhitespace()
-            if scanner.take(UInt8(ascii: "}")) { return found }
-            guard scanner.take(UInt8(ascii: ",")) else { return nil }
-        }
+    private static func isUTF8(_ bytes: ArraySlice<UInt8>) -> Bool {
+        String(validating: bytes, as: UTF8.self) != nil
     }
 }

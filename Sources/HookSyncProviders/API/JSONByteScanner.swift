@@ -135,6 +135,29 @@ struct JSONByteScanner {
             || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
     }
 
+    /// Skips the object that starts here, noting in `found[offset...]` where the value of each of
+    /// `names` lies among its top-level members (the last one wins if a name repeats). False if it is
+    /// not a well-formed object, or if a member name has an escape in it, which a byte comparison
+    /// cannot match.
+    mutating func objectMembers(_ names: [[UInt8]], into found: inout [Range<Int>?], at offset: Int) -> Bool {
+        guard take(UInt8(ascii: "{")) else { return false }
+        skipWhitespace()
+        if take(UInt8(ascii: "}")) { return true }
+        while true {
+            skipWhitespace()
+            guard let name = string(), !bytes[name].contains(UInt8(ascii: "\\")) else { return false }
+            skipWhitespace()
+            guard take(UInt8(ascii: ":")) else { return false }
+            skipWhitespace()
+            let start = index
+            guard skipValue(depth: 1) else { return false }
+            if let wanted = names.firstIndex(where: { bytes[name].elementsEqual($0) }) { found[offset + wanted] = start..<index }
+            skipWhitespace()
+            if take(UInt8(ascii: "}")) { return true }
+            guard take(UInt8(ascii: ",")) else { return false }
+        }
+    }
+
     mutating func arrayElements() -> [Range<Int>]? {
         guard take(UInt8(ascii: "[")) else { return nil }
         var ranges: [Range<Int>] = []

@@ -93,8 +93,9 @@ enum ListingWire {
     ) throws -> Document {
         try APIResponseRules.check(response, provider: provider, retryAfter: retryAfter)
         let bytes = Array(response.body)
-        if let found = JSONArraySlices.array(fields.rowsKey, in: bytes),
-           let rows = plainRows(found.elements, in: bytes, source: source, type: type, fields: fields, modifiedAt: modifiedAt),
+        let names = [Array(fields.id.utf8)] + fields.modified.map { Array($0.utf8) }
+        if let found = JSONArraySlices.objects(fields.rowsKey, members: names, in: bytes),
+           let rows = plainRows(found, names: names.count, in: bytes, source: source, type: type, modifiedAt: modifiedAt),
            let meta = try? JSONSerialization.jsonObject(with: Data(bytes[..<found.array.lowerBound] + Array("[]".utf8) + bytes[found.array.upperBound...])) as? [String: Any] {
             return Document(rows: rows, meta: meta)
         }
@@ -104,14 +105,13 @@ enum ListingWire {
     /// The rows, if every one is an object whose id and time are plain: an id that is a non-empty
     /// string without escapes or an integer, a time that is a string without escapes (or absent).
     private static func plainRows(
-        _ elements: [Range<Int>], in bytes: [UInt8], source: String, type: String, fields: RowFields, modifiedAt: (String) -> Date?
+        _ found: JSONArraySlices.FoundObjects, names: Int, in bytes: [UInt8], source: String, type: String, modifiedAt: (String) -> Date?
     ) -> [ListedEntity]? {
-        let names = [Array(fields.id.utf8)] + fields.modified.map { Array($0.utf8) }
         var rows: [ListedEntity] = []
-        rows.reserveCapacity(elements.count)
-        for element in elements {
-            guard let members = JSONArraySlices.members(names, ofObjectAt: element, in: bytes),
-                  let idRange = members[0], let id = plainIdentifier(bytes[idRange]) else { return nil }
+        rows.reserveCapacity(found.elements.count)
+        for (index, element) in found.elements.enumerated() {
+            let members = found.members[(index * names)..<((index + 1) * names)]
+            guard let idRange = members.first!, let id = plainIdentifier(bytes[idRange]) else { return nil }
             var modified: Date?
             for case let range? in members.dropFirst() {
                 let value = bytes[range]
