@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 
@@ -34,6 +35,16 @@ struct DirectBindings {
 
     func bind(_ text: String, at index: Int32) throws {
         try check(sqlite3_bind_text(statement.sqliteStatement, index, text, -1, sqliteTransient), index)
+    }
+
+    /// Text given as its UTF-8 bytes, which SQLite takes as they are (it does not check them).
+    func bind(utf8Text bytes: Data, at index: Int32) throws {
+        let code = bytes.withUnsafeBytes { buffer in
+            // SQLite binds NULL for a null pointer, and empty text is not NULL.
+            guard let start = buffer.baseAddress else { return sqlite3_bind_text(statement.sqliteStatement, index, "", 0, sqliteTransient) }
+            return sqlite3_bind_text(statement.sqliteStatement, index, start.assumingMemoryBound(to: CChar.self), Int32(buffer.count), sqliteTransient)
+        }
+        try check(code, index)
     }
 
     func bind(_ integer: Int64?, at index: Int32) throws {

@@ -237,7 +237,9 @@ enum ListingBatch {
     /// A listed row as the statements bind it.
     struct Listed: Sendable {
         var id: String
-        var data: String
+        /// The row's JSON as the listing gave it, UTF-8 (the listing parsers check it is), bound as
+        /// text without first being made a `String`: a copy per row on the writer's side.
+        var json: Data
         var modified: Int64?
     }
 
@@ -258,7 +260,7 @@ enum ListingBatch {
                     current = groups.count - 1
                 }
             }
-            let row = Listed(id: listed.key.id, data: String(decoding: listed.json, as: UTF8.self),
+            let row = Listed(id: listed.key.id, json: listed.json,
                           modified: listed.remoteModifiedAt?.millisecondsSince1970)
             if let seen = positions[current][row.id] {
                 groups[current].rows[seen] = row
@@ -388,7 +390,7 @@ enum ListingBatch {
             let row = rows[rows.startIndex + min(offset, rows.count - 1)]
             let first = Int32(5 + 3 * offset)
             try values.bind(row.id, at: first)
-            try values.bind(row.data, at: first + 1)
+            try values.bind(utf8Text: row.json, at: first + 1)
             try values.bind(row.modified, at: first + 2)
         }
     }

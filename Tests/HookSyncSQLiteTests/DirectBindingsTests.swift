@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 @testable import HookSyncSQLite
 import Testing
@@ -33,6 +34,22 @@ struct DirectBindingsTests {
         #expect(rows.map { $0[0] as String } == ["é ✓", "second", "third"])
         #expect(rows.map { $0[1] as Int64? } == [nil, 7, 8])
         #expect(rows.map { $0[2] as String } == ["42", "x", "y"])
+    }
+
+    /// A listing row's JSON is bound from its bytes: stored as the same text, typed TEXT, and an empty
+    /// one is the empty string, not NULL.
+    @Test func utf8BytesAreBoundAsText() throws {
+        try db.write { db in
+            let insert = try db.cachedStatement(sql: "INSERT INTO t (a) VALUES (?1)")
+            for text in [#"{"name":"Ærø ✓"}"#, ""] {
+                let values = DirectBindings(insert)
+                try values.bind(utf8Text: Data(text.utf8), at: 1)
+                try insert.execute()
+            }
+        }
+        let rows = try db.read { try Row.fetchAll($0, sql: "SELECT a, typeof(a) FROM t ORDER BY rowid") }
+        #expect(rows.map { $0[0] as String? } == [#"{"name":"Ærø ✓"}"#, ""])
+        #expect(rows.map { $0[1] as String } == ["text", "text"])
     }
 
     @Test func aParameterTheStatementLacksIsAnError() throws {
