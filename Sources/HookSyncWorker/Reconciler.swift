@@ -220,7 +220,7 @@ public struct Reconciler: Sendable {
     /// that second can have been seen, so no other row's marker is built; and the page is kept as it
     /// is unless a row goes. Re-listing one second is what every keyset page does, so this runs on
     /// every page, on the listing's critical path.
-    static func unseen(_ rows: [ListedEntity], seenAtBoundary: Set<String>, second: Date?) -> [ListedEntity] {
+    private static func unseen(_ rows: [ListedEntity], seenAtBoundary: Set<String>, second: Date?) -> [ListedEntity] {
         guard !seenAtBoundary.isEmpty, let second = second?.timeIntervalSince1970 else { return rows }
         func seen(_ row: ListedEntity) -> Bool {
             row.remoteModifiedAt?.timeIntervalSince1970.rounded(.down) == second && seenAtBoundary.contains(marker(row))
