@@ -1,13 +1,16 @@
 import Foundation
 
 /// Reading of the loosely typed values `JSONSerialization` returns, shared by the parsers so every
-/// provider's messages about a bad field read the same.
+/// provider's messages about a bad field read the same. `FlatJSONObject` gives whole numbers as
+/// `JSONWholeNumber` rather than `NSNumber`; each reading tries the Swift types first, because casting
+/// an `Any` to `NSNumber` is the slow cast (a bridging attempt) and no flat body needs it.
 enum JSONField {
     /// A non-empty string, or a whole number given as a JSON number (providers differ on ids).
     /// Booleans are refused although Foundation would happily read `true` as 1.
     static func identifier(_ value: Any?) -> String? {
         switch value {
         case let text as String: text.isEmpty ? nil : text
+        case let number as JSONWholeNumber: String(number.value)
         case let number as NSNumber where !isBoolean(number): wholeNumberText(number)
         default: nil
         }
@@ -23,6 +26,7 @@ enum JSONField {
     static func integer(_ value: Any?) -> Int? {
         switch value {
         case let text as String: Int(text.trimmingCharacters(in: .whitespaces))
+        case let number as JSONWholeNumber: Int(number.value)
         case let number as NSNumber where !isBoolean(number): wholeNumberText(number).flatMap { Int($0) }
         default: nil
         }
@@ -85,6 +89,7 @@ enum JSONField {
     static func describe(_ value: Any) -> String {
         switch value {
         case is NSNull: "null"
+        case let number as JSONWholeNumber: String(number.value)
         case let number as NSNumber where isBoolean(number): number.boolValue ? "true" : "false"
         case let number as NSNumber: number.stringValue
         case let text as String: text.isEmpty ? "an empty string" : String(reflecting: text.count > 40 ? String(text.prefix(40)) + "…" : text)

@@ -44,12 +44,20 @@ public struct WebhookRequest: Sendable, Hashable {
     /// the credentials a sender may present (the `token` query parameter, the `Authorization`,
     /// `Proxy-Authorization` and `Cookie` headers), because both stores are readable by operators.
     public func rawRequest() -> RawRequest {
-        let keptQuery = rawQuery.split(separator: "&", omittingEmptySubsequences: true)
-            .filter { !Self.isCredentialParameter($0) }
-            .joined(separator: "&")
-        // `headers` is mutable, so a name set after `init` may still have capitals.
-        let keptHeaders = headers.filter { !Self.credentialHeaders.contains(Self.hasUppercase($0.key) ? $0.key.lowercased() : $0.key) }
+        // Built in one pass, and the headers copied only when one must go: this runs for every
+        // request, and splitting, filtering and joining showed in ingest's profile.
+        var keptQuery = ""
+        for parameter in rawQuery.split(separator: "&", omittingEmptySubsequences: true) where !Self.isCredentialParameter(parameter) {
+            if !keptQuery.isEmpty { keptQuery += "&" }
+            keptQuery += parameter
+        }
+        let keptHeaders = headers.keys.contains(where: Self.isCredentialHeader) ? headers.filter { !Self.isCredentialHeader($0.key) } : headers
         return RawRequest(method: method, path: path, query: keptQuery, headers: keptHeaders, body: body)
+    }
+
+    /// `headers` is mutable, so a name set after `init` may still have capitals.
+    private static func isCredentialHeader(_ name: String) -> Bool {
+        credentialHeaders.contains(hasUppercase(name) ? name.lowercased() : name)
     }
 
     private static let credentialHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie"]

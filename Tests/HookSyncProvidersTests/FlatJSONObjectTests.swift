@@ -5,8 +5,11 @@ import Testing
 /// The fast path for flat webhook bodies must read exactly what `JSONSerialization` reads, and
 /// decline everything it cannot vouch for.
 @Suite struct FlatJSONObjectTests {
+    /// The fast path's result with its whole numbers as the `NSNumber`s Foundation gives, so the two compare.
     func flat(_ json: String) -> NSDictionary? {
-        FlatJSONObject.parse(Array(json.utf8)).map { NSDictionary(dictionary: $0) }
+        FlatJSONObject.parse(Array(json.utf8)).map { object in
+            NSDictionary(dictionary: object.mapValues { value in (value as? JSONWholeNumber).map { NSNumber(value: $0.value) } ?? value })
+        }
     }
 
     func foundation(_ json: String) throws -> NSDictionary {
@@ -25,11 +28,18 @@ import Testing
         #expect(fast == (try foundation(json)))
     }
 
-    @Test func numbersComeOutAsFoundationsIntegers() throws {
-        let fast = try #require(FlatJSONObject.parse(Array(#"{"id": 123456, "n": -1}"#.utf8)))
-        #expect((fast["id"] as? NSNumber)?.stringValue == "123456")
-        #expect((fast["n"] as? NSNumber)?.intValue == -1)
-        #expect(String(cString: (fast["id"] as! NSNumber).objCType) != "c", "not a boolean")
+    @Test func numbersComeOutAsWholeNumbersThatTheParsersReadAsFoundationsNumbers() throws {
+        let json = #"{"id": 123456, "n": -1, "big": -999999999999999999}"#
+        let fast = try #require(FlatJSONObject.parse(Array(json.utf8)))
+        let foundation = try #require(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect((fast["id"] as? JSONWholeNumber)?.value == 123456)
+        #expect((fast["big"] as? JSONWholeNumber)?.value == -999_999_999_999_999_999)
+        for key in ["id", "n", "big"] {
+            #expect(JSONField.identifier(fast[key]) == JSONField.identifier(foundation[key]))
+            #expect(JSONField.integer(fast[key]) == JSONField.integer(foundation[key]))
+            #expect(JSONField.describe(fast[key]!) == JSONField.describe(foundation[key]!))
+        }
+        #expect(JSONField.identifier(fast["n"]) == "-1")
     }
 
     @Test(arguments: [
