@@ -18,8 +18,13 @@ public struct Workspace: Sendable {
         self.config = config
     }
 
-    public static func load(configPath: String, environment: [String: String]) throws -> Workspace {
-        Workspace(configPath: configPath, config: try ConfigLoader(environment: environment).load(path: configPath))
+    /// `secretVariables: .mayBeUnset` for commands that never read a secret, so they run in a shell
+    /// that does not hold the credentials.
+    public static func load(
+        configPath: String, environment: [String: String], secretVariables: ConfigLoader.SecretVariables = .required
+    ) throws -> Workspace {
+        let loader = ConfigLoader(environment: environment, secretVariables: secretVariables)
+        return Workspace(configPath: configPath, config: try loader.load(path: configPath))
     }
 
     public var sqliteOptions: SQLiteOptions {

@@ -12,10 +12,20 @@ import Yams
 /// let config = try ConfigLoader(environment: ProcessInfo.processInfo.environment).load(path: "hooksync.yaml")
 /// ```
 public struct ConfigLoader: Sendable {
-    public var environment: [String: String]
+    /// What to do with a secret (`webhook_token`, an API token, …) whose `${VAR}` is not set.
+    public enum SecretVariables: Sendable {
+        /// A problem, like any missing variable: for the commands that use secrets, and `config check`.
+        case required
+        /// The secret is `Secret.unset`: for the commands that only read the queue and the mirror.
+        case mayBeUnset
+    }
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public var environment: [String: String]
+    public var secretVariables: SecretVariables
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, secretVariables: SecretVariables = .required) {
         self.environment = environment
+        self.secretVariables = secretVariables
     }
 
     /// Loads and validates a file. Relative paths inside it are resolved against its folder.
@@ -35,7 +45,8 @@ public struct ConfigLoader: Sendable {
             throw ConfigError.invalid(file: file, problems: ["not valid YAML: \(error)"])
         }
         let problems = ProblemList()
-        let reader = MappingReader(node: root ?? Node([(Node, Node)]()), path: "", environment: environment, problems: problems)
+        let reader = MappingReader(
+            node: root ?? Node([(Node, Node)]()), path: "", environment: environment, secretVariables: secretVariables, problems: problems)
         let config = ConfigurationBuilder(baseFolder: baseFolder).build(reader)
         guard problems.messages.isEmpty, let config else {
             throw ConfigError.invalid(file: file, problems: problems.messages)
@@ -75,13 +86,15 @@ final class ProblemList {
 final class MappingReader {
     let path: String
     let environment: [String: String]
+    let secretVariables: ConfigLoader.SecretVariables
     let problems: ProblemList
     private var pairs: [(key: String, value: Node)] = []
     private var consumed: Set<String> = []
 
-    init(node: Node, path: String, environment: [String: String], problems: ProblemList) {
+    init(node: Node, path: String, environment: [String: String], secretVariables: ConfigLoader.SecretVariables, problems: ProblemList) {
         self.path = path
         self.environment = environment
+        self.secretVariables = secretVariables
         self.problems = problems
         guard let mapping = node.mapping else {
             problems.add(path, "expected a mapping of keys to values")
@@ -126,9 +139,33 @@ final class MappingReader {
     }
 
     func secret(_ key: String, required: Bool = false) -> Secret? {
-        guard let text = string(key, required: required) else { return nil }
+        guard let node = node(key) else {
+            if required { problems.add(keyPath(key), "is required") }
+            return nil
+        }
+        return Self.secret(node, path: keyPath(key), environment: environment, secretVariables: secretVariables, problems: problems)
+    }
+
+    /// A list of secrets (`signing_secrets`), each read as `secret(_:)` reads one.
+    func secrets(_ key: String) -> [Secret] {
+        (sequence(key) ?? []).compactMap {
+            Self.secret($0.node, path: $0.path, environment: environment, secretVariables: secretVariables, problems: problems)
+        }
+    }
+
+    static func secret(
+        _ node: Node, path: String, environment: [String: String], secretVariables: ConfigLoader.SecretVariables, problems: ProblemList
+    ) -> Secret? {
+        if secretVariables == .mayBeUnset, let scalar = node.scalar {
+            do {
+                _ = try EnvironmentInterpolation.expand(scalar.string, environment: environment)
+            } catch let missing as EnvironmentInterpolation.MissingVariable {
+                return .unset(variable: missing.name)
+            } catch {}   // malformed: reported below, as with required secrets
+        }
+        guard let text = string(node, path: path, environment: environment, problems: problems) else { return nil }
         guard !text.isEmpty else {
-            problems.add(keyPath(key), "is empty")
+            problems.add(path, "is empty")
             return nil
         }
         return Secret(text)
@@ -174,7 +211,7 @@ final class MappingReader {
 
     func mapping(_ key: String) -> MappingReader? {
         guard let node = node(key) else { return nil }
-        return MappingReader(node: node, path: keyPath(key), environment: environment, problems: problems)
+        return MappingReader(node: node, path: keyPath(key), environment: environment, secretVariables: secretVariables, problems: problems)
     }
 
     func sequence(_ key: String) -> [(path: String, node: Node)]? {

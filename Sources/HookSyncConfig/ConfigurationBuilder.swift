@@ -46,7 +46,8 @@ struct ConfigurationBuilder {
         }
 
         let sources = (root.sequence("sources") ?? []).compactMap { entry in
-            source(MappingReader(node: entry.node, path: entry.path, environment: root.environment, problems: root.problems))
+            source(MappingReader(
+                node: entry.node, path: entry.path, environment: root.environment, secretVariables: root.secretVariables, problems: root.problems))
         }
         var seen: Set<String> = []
         for source in sources where !seen.insert(source.name).inserted {
@@ -68,7 +69,7 @@ struct ConfigurationBuilder {
         }
         let kind: ProviderKind? = reader.choice("kind", default: nil)
         let webhookToken = reader.secret("webhook_token", required: kind != .standardWebhooks)
-        let signingSecrets = reader.strings("signing_secrets").map(Secret.init)
+        let signingSecrets = reader.secrets("signing_secrets")
         if kind == .standardWebhooks && signingSecrets.isEmpty && webhookToken == nil {
             reader.problems.add(reader.keyPath("signing_secrets"), "a standard-webhooks source needs signing secrets (whsec_…) or a webhook_token")
         }

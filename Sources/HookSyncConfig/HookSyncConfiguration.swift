@@ -213,11 +213,43 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A configuration value that must never be printed or logged: its description is a mask.
+///
+/// A secret may also be *unset*: its environment variable was missing when a command that never reads
+/// secrets (`status`, `dead-letters`, …) loaded the file, so an operator's shell need not hold every
+/// credential. Reading an unset secret's `value` is a programming error and stops the process,
+/// rather than send an empty token to a provider.
 public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
-    public let value: String
+    private enum Storage: Sendable, Hashable {
+        case value(String)
+        case unset(variable: String)
+    }
+
+    private let storage: Storage
 
     public init(_ value: String) {
-        self.value = value
+        storage = .value(value)
+    }
+
+    /// The secret from `${variable}`, which was not set; see `ConfigLoader.SecretVariables.mayBeUnset`.
+    public static func unset(variable: String) -> Secret {
+        Secret(storage: .unset(variable: variable))
+    }
+
+    private init(storage: Storage) {
+        self.storage = storage
+    }
+
+    public var value: String {
+        switch storage {
+        case .value(let value): value
+        case .unset(let variable):
+            preconditionFailure("the secret from ${\(variable)} was read by a command that loaded the configuration without secrets")
+        }
+    }
+
+    /// The environment variable it was to come from, when that was not set.
+    public var unsetVariable: String? {
+        if case .unset(let variable) = storage { variable } else { nil }
     }
 
     public var description: String { "********" }

@@ -18,7 +18,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let items = try await options.loadWorkspace().openStore().deadLetters(source: source, limit: limit)
+            let items = try await options.loadWorkspaceWithoutSecrets().openStore().deadLetters(source: source, limit: limit)
             print(json ? try WorkItemReport.json(items) : WorkItemReport.table(items))
         }
     }
@@ -30,7 +30,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let store = try options.loadWorkspace().openStore()
+            let store = try options.loadWorkspaceWithoutSecrets().openStore()
             guard let item = try await store.workItem(id: id) else { throw CommandFailure("no work item #\(id)") }
             let events = try await store.events(forWorkItem: id)
             print(json ? try WorkItemReport.json(item, events: events) : WorkItemReport.detail(item, events: events))
@@ -45,7 +45,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
         @OptionGroup var selection: SelectionOptions
 
         func run() async throws {
-            let store = try options.loadWorkspace().openStore()
+            let store = try options.loadWorkspaceWithoutSecrets().openStore()
             if let id = selection.id {
                 guard try await store.retryDeadLetter(id: id) else { throw CommandFailure("work item #\(id) is not a dead letter") }
                 print("work item #\(id) is back in the queue")
@@ -61,7 +61,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
         @Argument(help: "The work item's id.") var id: Int64
 
         func run() async throws {
-            guard try await options.loadWorkspace().openStore().dropDeadLetter(id: id) else {
+            guard try await options.loadWorkspaceWithoutSecrets().openStore().dropDeadLetter(id: id) else {
                 throw CommandFailure("work item #\(id) is not a dead letter")
             }
             print("dropped work item #\(id)")

@@ -11,7 +11,7 @@ struct MigrateCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
-        let workspace = try options.loadWorkspace()
+        let workspace = try options.loadWorkspaceWithoutSecrets()
         let report = try workspace.migrate()
         let database = workspace.config.database
         if report.applied.isEmpty {

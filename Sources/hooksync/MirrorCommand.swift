@@ -24,7 +24,7 @@ struct MirrorCommand: AsyncParsableCommand {
         @Option(help: "Only this entity type.") var type: String?
 
         func run() async throws {
-            let workspace = try options.loadWorkspace()
+            let workspace = try options.loadWorkspaceWithoutSecrets()
             guard case .mirror(let path) = workspace.config.sink else {
                 throw CommandFailure("the sink is not the mirror (sink.kind in \(options.configPath)); there is nothing to export")
             }

@@ -13,7 +13,7 @@ struct PruneCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
-        let workspace = try options.loadWorkspace()
+        let workspace = try options.loadWorkspaceWithoutSecrets()
         let cutoff = Date().addingTimeInterval(-workspace.config.queue.retention.timeInterval)
         let report = try await workspace.openStore().prune(before: cutoff)
         print("pruned \(report.events) events and \(report.workItems) finished work items received before \(ISO8601DateFormatter().string(from: cutoff))")

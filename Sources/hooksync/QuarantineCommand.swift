@@ -20,7 +20,7 @@ struct QuarantineCommand: AsyncParsableCommand {
         @Option(help: "At most this many.") var limit = 100
 
         func run() async throws {
-            let entries = try await options.loadWorkspace().openStore().quarantinedDeliveries(source: source, limit: limit)
+            let entries = try await options.loadWorkspaceWithoutSecrets().openStore().quarantinedDeliveries(source: source, limit: limit)
             if entries.isEmpty { print("quarantine is empty") }
             for entry in entries {
                 let delivery = entry.delivery
@@ -35,7 +35,7 @@ struct QuarantineCommand: AsyncParsableCommand {
         @Argument(help: "The entry's id (#N in the list).") var id: Int64
 
         func run() async throws {
-            guard let entry = try await options.loadWorkspace().openStore().quarantinedDelivery(id: id) else {
+            guard let entry = try await options.loadWorkspaceWithoutSecrets().openStore().quarantinedDelivery(id: id) else {
                 throw CommandFailure("no quarantined request #\(id)")
             }
             let raw = entry.delivery.raw
@@ -57,7 +57,7 @@ struct QuarantineCommand: AsyncParsableCommand {
 
         func run() async throws {
             let id = selection.id
-            let workspace = try options.loadWorkspace()
+            let workspace = try options.loadWorkspaceWithoutSecrets()
             let store = try workspace.openStore()
             let entries: [StoredQuarantinedDelivery]
             if let id {
@@ -87,7 +87,7 @@ struct QuarantineCommand: AsyncParsableCommand {
         @Argument(help: "The entry's id.") var id: Int64
 
         func run() async throws {
-            guard try await options.loadWorkspace().openStore().dropQuarantined(id: id) else {
+            guard try await options.loadWorkspaceWithoutSecrets().openStore().dropQuarantined(id: id) else {
                 throw CommandFailure("no quarantined request #\(id)")
             }
             print("dropped quarantined request #\(id)")

@@ -14,7 +14,7 @@ struct StatusCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let store = try options.loadWorkspace().openStore()
+        let store = try options.loadWorkspaceWithoutSecrets().openStore()
         let status = try await store.status()
         print(json ? try StatusReport.json(status) : StatusReport.text(status))
     }

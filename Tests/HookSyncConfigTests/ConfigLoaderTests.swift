@@ -94,6 +94,48 @@ struct ConfigLoaderTests {
             == ["sources[0].api.token: environment variable PRECORO_API_TOKEN is not set"])
     }
 
+    /// What `status` and the other queue-only commands load: an operator's shell need not hold the
+    /// credentials. Only secrets are let off; a variable anywhere else is still required.
+    @Test func secretsMayBeUnsetForCommandsThatNeverReadThem() throws {
+        let yaml = """
+            database: "${DATA_DIR}/queue.sqlite"
+            admin: { token: "${NO_ADMIN_TOKEN}" }
+            sources:
+              - { name: p, kind: precoro, webhook_token: "${NO_HOOK_TOKEN}", api: { email: e, token: "${NO_API_TOKEN}" } }
+              - { name: s, kind: standard-webhooks, signing_secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "${NO_OLD_SECRET}"],
+                  api: { fetch_url: "https://api.example.com/{type}/{id}" } }
+            """
+        let lenient = ConfigLoader(environment: ["DATA_DIR": "/srv"], secretVariables: .mayBeUnset)
+        let config = try lenient.parse(yaml: yaml)
+        #expect(config.database == "/srv/queue.sqlite")
+        #expect(config.admin.token?.unsetVariable == "NO_ADMIN_TOKEN")
+        let precoro = try #require(config.source(named: "p"))
+        #expect(precoro.webhookToken?.unsetVariable == "NO_HOOK_TOKEN")
+        #expect(precoro.api["token"] == .secret(.unset(variable: "NO_API_TOKEN")))
+        #expect(config.source(named: "s")?.signingSecrets.map(\.unsetVariable) == [nil, "NO_OLD_SECRET"])
+
+        // Not a secret: still a problem, as is a malformed or empty secret.
+        let problems = { (yaml: String) -> [String] in
+            do { _ = try lenient.parse(yaml: yaml); return [] } catch ConfigError.invalid(_, let problems) { return problems } catch {
+                return ["unexpected: \(error)"]
+            }
+        }
+        #expect(problems(yaml.replacingOccurrences(of: "${DATA_DIR}", with: "${NO_DATA_DIR}"))
+            == ["database: environment variable NO_DATA_DIR is not set"])
+        #expect(problems(yaml.replacingOccurrences(of: "${NO_ADMIN_TOKEN}", with: "${NO_ADMIN_TOKEN"))
+            == ["admin.token: unterminated ${ in \"${NO_ADMIN_TOKEN\""])
+        #expect(problems(yaml.replacingOccurrences(of: "${NO_ADMIN_TOKEN}", with: ""))
+            == ["admin.token: is empty"])
+
+        // Everyone else still hears about every one of them.
+        #expect(self.problems(yaml, environment: ["DATA_DIR": "/srv"]) == [
+            "admin.token: environment variable NO_ADMIN_TOKEN is not set",
+            "sources[0].webhook_token: environment variable NO_HOOK_TOKEN is not set",
+            "sources[0].api.token: environment variable NO_API_TOKEN is not set",
+            "sources[1].signing_secrets[1]: environment variable NO_OLD_SECRET is not set",
+        ])
+    }
+
     @Test func unknownKeysAreNamedWithTheirPath() {
         let found = problems("""
             databse: x.sqlite
