@@ -49,7 +49,7 @@ public enum CivilTime {
     /// `offset` gives for an instant.
     public static func parseLocal(_ text: String, separators: Set<UInt8> = localSeparators, offset: (Date) -> Int) -> Date? {
         var text = text
-        guard let (seconds, fraction, end) = text.withUTF8({ bytes in
+        guard let (seconds, fraction, _) = text.withUTF8({ bytes in
             parseDateTime(bytes, separators: separators).flatMap { $0.2 == bytes.count ? $0 : nil }
         }) else { return nil }
         // The zone's offset at the instant itself, found in two steps so that a daylight-saving
