@@ -55,7 +55,8 @@ struct PrecoroAPI: ProviderAPI {
             address = idn
         } else {
             // Fetching a document by id would 404 and wrongly tombstone it: refuse instead.
-            throw ProviderAPIError.rejected("precoro: \(key) is a document, fetched by IDN, and its events carried no idn")
+            throw ProviderAPIError.unfetchable(
+                "precoro: \(key) is a document, fetched by IDN, and its events carried no idn; `hooksync reconcile` or `resync` brings it in from the listing")
         }
         let response = try await transport.send(APIRequest(url: "\(baseURL)/\(collection)/\(URLPath.segment(address))", headers: headers))
         return try APIResponseRules.fetchResult(response, provider: "precoro", retryAfter: retryAfter) { object in

@@ -228,6 +228,8 @@ public final class Worker: Service {
             return .failed(detail)
         case .rejected(let detail):
             return .failed(detail)
+        case .unfetchable(let detail):
+            return .hopeless(detail)
         case nil:
             await gate.failed(now: now, reason: "\(error)")
             return .failed("\(error)")

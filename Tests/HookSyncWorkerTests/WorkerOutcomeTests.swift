@@ -136,6 +136,22 @@ import Testing
         #expect(try await harness.mirror.row(Self.economic) != nil)
     }
 
+    /// Precoro fetches documents by idn, which a webhook may leave out: retrying cannot help, so the
+    /// item is dead-lettered on its first try, saying where the entity will come from instead.
+    @Test func aPrecoroDocumentWithoutAnIdnIsDeadLetteredAtOnceWithoutAFetch() async throws {
+        let harness = try WorkerHarness(transport: ScriptedTransport(fallback: Self.entity))
+        let key = EntityKey(source: "precoro", type: "purchase_order", id: "900")
+        _ = try await harness.store.enqueue([harness.database.envelope("900", .update, type: "purchase_order", source: "precoro")])
+        try await harness.run(sources: [harness.source("precoro", kind: "precoro")]) {
+            try await harness.latestItem(of: key).state == .dead
+        }
+        let dead = try await harness.latestItem(of: key)
+        #expect(dead.lastError?.contains("carried no idn") == true)
+        #expect(dead.lastError?.contains("gave up after") == false, "not retried first")
+        #expect(harness.transport.requests(endingWith: "/purchaseorders/900").isEmpty, "fetching a document by id would 404 and tombstone it")
+        #expect(try await harness.mirror.row(key) == nil)
+    }
+
     @Test func refusedCredentialsPauseTheSourceWithoutBurningAttemptsUntilAProbeSucceeds() async throws {
         let harness = try WorkerHarness(transport: ScriptedTransport(fallback: Self.entity))
         harness.transport.script("/customers/1", Entity.status(401, body: #"{"message":"token expired"}"#))

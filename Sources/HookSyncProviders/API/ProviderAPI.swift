@@ -66,6 +66,10 @@ public enum ProviderAPIError: Error, Sendable, Hashable, CustomStringConvertible
     /// Any other refusal (a 4xx, an answer that is not the expected JSON): counted as a failed attempt,
     /// so it ends in the dead-letter list with this message if it persists.
     case rejected(String)
+    /// The item cannot be fetched as it stands (a Precoro document whose events carried no idn): no
+    /// attempt would differ, so it goes to the dead-letter list at once. Reconcile's listing still
+    /// brings the entity in.
+    case unfetchable(String)
 
     public var description: String {
         switch self {
@@ -74,6 +78,7 @@ public enum ProviderAPIError: Error, Sendable, Hashable, CustomStringConvertible
         case .unauthorized(let status, let detail): "credentials refused (\(status)): \(detail)"
         case .transient(let detail): detail
         case .rejected(let detail): detail
+        case .unfetchable(let detail): detail
         }
     }
 }
