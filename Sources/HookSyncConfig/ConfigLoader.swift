@@ -156,14 +156,19 @@ final class MappingReader {
     static func secret(
         _ node: Node, path: String, environment: [String: String], secretVariables: ConfigLoader.SecretVariables, problems: ProblemList
     ) -> Secret? {
-        if secretVariables == .mayBeUnset, let scalar = node.scalar {
-            do {
-                _ = try EnvironmentInterpolation.expand(scalar.string, environment: environment)
-            } catch let missing as EnvironmentInterpolation.MissingVariable {
-                return .unset(variable: missing.name)
-            } catch {}   // malformed: reported below, as with required secrets
+        guard let scalar = node.scalar else {
+            problems.add(path, "expected a single value")
+            return nil
         }
-        guard let text = string(node, path: path, environment: environment, problems: problems) else { return nil }
+        let text: String
+        do {
+            text = try EnvironmentInterpolation.expand(scalar.string, environment: environment)
+        } catch let missing as EnvironmentInterpolation.MissingVariable where secretVariables == .mayBeUnset {
+            return .unset(variable: missing.name)
+        } catch {
+            problems.add(path, "\(error)")
+            return nil
+        }
         guard !text.isEmpty else {
             problems.add(path, "is empty")
             return nil
