@@ -150,6 +150,14 @@ import Testing
         #expect(dead.lastError?.contains("gave up after") == false, "not retried first")
         #expect(harness.transport.requests(endingWith: "/purchaseorders/900").isEmpty, "fetching a document by id would 404 and tombstone it")
         #expect(try await harness.mirror.row(key) == nil)
+
+        // The next webhook that names the idn is not absorbed by the dead item: it is fetched.
+        _ = try await harness.store.enqueue([harness.database.envelope("900", .update, type: "purchase_order", source: "precoro", extras: ["idn": "5"])])
+        try await harness.run(sources: [harness.source("precoro", kind: "precoro")]) {
+            try await harness.mirror.row(key) != nil
+        }
+        #expect(try await harness.latestItem(of: key).state == .done)
+        #expect(harness.transport.requests(endingWith: "/purchaseorders/5").count == 1)
     }
 
     @Test func refusedCredentialsPauseTheSourceWithoutBurningAttemptsUntilAProbeSucceeds() async throws {
