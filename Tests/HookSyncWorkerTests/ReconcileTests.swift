@@ -17,6 +17,10 @@ final class FakeUpstream: ProviderAPI {
         var pagesServed = 0
         var beforePage: [Int: @Sendable (FakeUpstream) -> Void] = [:]
         var failPage: [Int: ProviderAPIError] = [:]
+        /// While set, every request for that page is answered 429 with this retry-after: a limit that
+        /// lasts until the test lifts it, however slowly the test itself gets scheduled.
+        var rateLimitPageUntilLifted: (page: Int, retryAfter: Duration)?
+        var rateLimitedAnswers = 0
         var lastQueries: [ListingQuery] = []
     }
     private let state = Mutex(State())
@@ -40,6 +44,10 @@ final class FakeUpstream: ProviderAPI {
         return try with { state in
             state.lastQueries.append(query)
             if let failure = state.failPage.removeValue(forKey: state.pagesServed) { throw failure }
+            if let held = state.rateLimitPageUntilLifted, held.page == state.pagesServed {
+                state.rateLimitedAnswers += 1
+                throw ProviderAPIError.rateLimited(retryAfter: held.retryAfter, detail: "held by the test")
+            }
             state.pagesServed += 1
             let matching = state.rows
                 .filter { query.since == nil || $0.value.modified >= query.since! }
@@ -218,26 +226,34 @@ final class FakeUpstream: ProviderAPI {
     }
 
     @Test func aLivePassWaitingOutARateLimitKeepsItsLock() async throws {
-        for index in 0..<30 { upstream.put("w\(index)", modified: base.addingTimeInterval(Double(-1_000 + index))) }
-        upstream.with { $0.failPage[1] = .rateLimited(retryAfter: .milliseconds(4_000), detail: "daily limiter") }
+        // The other run lists from an unlimited twin, so a wrongful takeover returns instead of waiting too.
+        let unlimitedTwin = FakeUpstream()
+        for index in 0..<30 {
+            for upstream in [upstream, unlimitedTwin] { upstream.put("w\(index)", modified: base.addingTimeInterval(Double(-1_000 + index))) }
+        }
+        upstream.with { $0.rateLimitPageUntilLifted = (page: 1, retryAfter: .milliseconds(200)) }
         var source = SourceConfiguration(name: "economic", kind: .economic, limits: WorkerHarness.limits())
         source.reconcile.maxClockSkew = .seconds(60)
         // Real time here: the waiting pass must outlast the other run's lock timeout. It heartbeats
-        // every 100 ms (a quarter of its own timeout); the other presumes it dead after 2 s of silence,
-        // which only the page records would leave, 2.6 s into a 4 s wait.
-        func reconciler(_ owner: String, lockTimeout: Duration) -> Reconciler {
-            Reconciler(store: database.store, source: source, api: upstream, mirror: mirror, sink: mirror, clock: SystemWallClock(),
+        // every 100 ms (a quarter of its own timeout); the other presumes it dead after 3 s of silence,
+        // which is all its page records would leave by the time the other tries. The limit holds until
+        // lifted, so a slowly scheduled test waits longer but never finds the pass already finished.
+        func reconciler(_ owner: String, lockTimeout: Duration, api: FakeUpstream) -> Reconciler {
+            Reconciler(store: database.store, source: source, api: api, mirror: mirror, sink: mirror, clock: SystemWallClock(),
                        owner: owner, lockTimeout: lockTimeout, pageSize: 10)
         }
-        let patient = reconciler("patient", lockTimeout: .milliseconds(400)), impatient = reconciler("impatient", lockTimeout: .seconds(2))
+        let patient = reconciler("patient", lockTimeout: .milliseconds(400), api: upstream)
+        let impatient = reconciler("impatient", lockTimeout: .seconds(3), api: unlimitedTwin)
         let waiting = Task { try await patient.run(type: "customer", mode: .incremental) }
-        try await waitUntil("the first pass meets the rate limit") { upstream.with { $0.lastQueries.count } >= 1 && upstream.pagesServed >= 1 }
-        try await Task.sleep(for: .milliseconds(2_600))
+        try await waitUntil("the first pass meets the rate limit") { upstream.with { $0.rateLimitedAnswers } >= 1 }
+        try await Task.sleep(for: .milliseconds(3_500))
         await #expect(throws: ReconcileLockError.self, "the waiting pass heartbeats, so it is not taken for dead") {
             try await impatient.run(type: "customer", mode: .incremental)
         }
+        upstream.with { $0.rateLimitPageUntilLifted = nil }
         let summary = try await waiting.value
         #expect(summary.counts.listed == 30 && !summary.resumed)
+        #expect(upstream.with { $0.rateLimitedAnswers } >= 2, "the pass kept waiting, asking again after each retry-after")
     }
 
     @Test func aHolderThatWasTakenOverCanNeitherRecordPagesNorHeartbeat() async throws {
