@@ -19,7 +19,7 @@ public struct Workspace: Sendable {
     }
 
     /// `secretVariables: .mayBeUnset` for commands that never read a secret, so they run in a shell
-    /// that does not hold the credentials.
+    /// that does not hold the credentials; `.outboundRequired` for those that call providers only.
     public static func load(
         configPath: String, environment: [String: String], secretVariables: ConfigLoader.SecretVariables = .required
     ) throws -> Workspace {

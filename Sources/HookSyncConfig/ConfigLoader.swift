@@ -14,10 +14,31 @@ import Yams
 public struct ConfigLoader: Sendable {
     /// What to do with a secret (`webhook_token`, an API token, …) whose `${VAR}` is not set.
     public enum SecretVariables: Sendable {
-        /// A problem, like any missing variable: for the commands that use secrets, and `config check`.
+        /// A problem, like any missing variable: for `ingest`, and `config check`.
         case required
-        /// The secret is `Secret.unset`: for the commands that only read the queue and the mirror.
+        /// Only the secrets ingest checks callers against (`webhook_token`, `signing_secrets`,
+        /// `admin.token`) may be unset, as `Secret.unset`; those sent out (provider API credentials,
+        /// the HTTP sink's secret) are required: for `worker`, `reconcile` and `resync`, which call
+        /// providers but never receive a webhook, so that their hosts need not hold ingest's secrets.
+        case outboundRequired
+        /// Every secret may be unset: for the commands that only read the queue and the mirror.
         case mayBeUnset
+
+        func allowsUnset(_ use: SecretUse) -> Bool {
+            switch self {
+            case .required: false
+            case .outboundRequired: use == .inbound
+            case .mayBeUnset: true
+            }
+        }
+    }
+
+    /// Which side of the wire a secret is for.
+    enum SecretUse {
+        /// Checked against what callers of ingest present.
+        case inbound
+        /// Presented to someone else: a provider's API, the HTTP sink.
+        case outbound
     }
 
     public var environment: [String: String]
@@ -138,23 +159,24 @@ final class MappingReader {
         }
     }
 
-    func secret(_ key: String, required: Bool = false) -> Secret? {
+    func secret(_ key: String, use: ConfigLoader.SecretUse, required: Bool = false) -> Secret? {
         guard let node = node(key) else {
             if required { problems.add(keyPath(key), "is required") }
             return nil
         }
-        return Self.secret(node, path: keyPath(key), environment: environment, secretVariables: secretVariables, problems: problems)
+        return Self.secret(node, path: keyPath(key), use: use, environment: environment, secretVariables: secretVariables, problems: problems)
     }
 
     /// A list of secrets (`signing_secrets`), each read as `secret(_:)` reads one.
-    func secrets(_ key: String) -> [Secret] {
+    func secrets(_ key: String, use: ConfigLoader.SecretUse) -> [Secret] {
         (sequence(key) ?? []).compactMap {
-            Self.secret($0.node, path: $0.path, environment: environment, secretVariables: secretVariables, problems: problems)
+            Self.secret($0.node, path: $0.path, use: use, environment: environment, secretVariables: secretVariables, problems: problems)
         }
     }
 
     static func secret(
-        _ node: Node, path: String, environment: [String: String], secretVariables: ConfigLoader.SecretVariables, problems: ProblemList
+        _ node: Node, path: String, use: ConfigLoader.SecretUse, environment: [String: String],
+        secretVariables: ConfigLoader.SecretVariables, problems: ProblemList
     ) -> Secret? {
         guard let scalar = node.scalar else {
             problems.add(path, "expected a single value")
@@ -163,7 +185,7 @@ final class MappingReader {
         let text: String
         do {
             text = try EnvironmentInterpolation.expand(scalar.string, environment: environment)
-        } catch let missing as EnvironmentInterpolation.MissingVariable where secretVariables == .mayBeUnset {
+        } catch let missing as EnvironmentInterpolation.MissingVariable where secretVariables.allowsUnset(use) {
             return .unset(variable: missing.name)
         } catch {
             problems.add(path, "\(error)")

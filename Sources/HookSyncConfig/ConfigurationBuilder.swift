@@ -27,7 +27,7 @@ struct ConfigurationBuilder {
         var admin = AdminOptions()
         if let reader = root.mapping("admin") {
             admin.listen = reader.listen("listen", default: admin.listen)
-            admin.token = reader.secret("token")
+            admin.token = reader.secret("token", use: .inbound)
             reader.rejectUnknownKeys()
         }
 
@@ -68,8 +68,8 @@ struct ConfigurationBuilder {
             reader.problems.add(reader.keyPath("name"), "\"\(name)\" must be lowercase letters, digits, - or _ (it is a URL segment)")
         }
         let kind: ProviderKind? = reader.choice("kind", default: nil)
-        let webhookToken = reader.secret("webhook_token", required: kind != .standardWebhooks)
-        let signingSecrets = reader.secrets("signing_secrets")
+        let webhookToken = reader.secret("webhook_token", use: .inbound, required: kind != .standardWebhooks)
+        let signingSecrets = reader.secrets("signing_secrets", use: .inbound)
         if kind == .standardWebhooks && signingSecrets.isEmpty && webhookToken == nil {
             reader.problems.add(reader.keyPath("signing_secrets"), "a standard-webhooks source needs signing secrets (whsec_…) or a webhook_token")
         }
@@ -87,7 +87,7 @@ struct ConfigurationBuilder {
             let apiReader = reader.mapping("api")
             if apiReader == nil { reader.problems.add(reader.keyPath("api"), "is required: the worker fetches entities through it") }
             for key in ProviderAPISchema.forKind(kind).keys {
-                if key.secret, let secret = apiReader?.secret(key.name, required: key.required) {
+                if key.secret, let secret = apiReader?.secret(key.name, use: .outbound, required: key.required) {
                     api[key.name] = .secret(secret)
                 } else if !key.secret, let text = apiReader?.string(key.name, required: key.required) ?? key.defaultValue {
                     api[key.name] = .text(text)
@@ -124,7 +124,7 @@ struct ConfigurationBuilder {
             if let url, URL(string: url)?.scheme?.hasPrefix("http") != true {
                 reader.problems.add(reader.keyPath("url"), "\"\(url)\" is not an http(s) URL")
             }
-            guard let url, let secret = reader.secret("secret", required: true) else { return nil }
+            guard let url, let secret = reader.secret("secret", use: .outbound, required: true) else { return nil }
             return .http(url: url, secret: secret)
         case .exec:
             guard let command = reader.string("command", required: true) else { return nil }

@@ -101,7 +101,7 @@ struct ReconcileRunner {
 
     init(options: GlobalOptions, selection: ReconcileOptions, label: String) throws {
         logger = ProcessLogging.bootstrap(label: label)
-        workspace = try options.loadWorkspace()
+        workspace = try options.loadWorkspaceForOutboundCalls()
         config = workspace.config
         store = try workspace.openStore()
         self.selection = selection

@@ -136,6 +136,38 @@ struct ConfigLoaderTests {
         ])
     }
 
+    /// What `worker`, `reconcile` and `resync` load: they call providers, so the credentials they send
+    /// are required, but they never authenticate a webhook, so ingest's secrets may be unset.
+    @Test func commandsThatOnlyCallOutRequireOnlyTheSecretsTheySend() throws {
+        let yaml = """
+            database: ./queue.sqlite
+            admin: { token: "${NO_ADMIN_TOKEN}" }
+            sink: { kind: http, url: "https://downstream.example.com/hook", secret: "${SINK_SECRET}" }
+            sources:
+              - { name: p, kind: precoro, webhook_token: "${NO_HOOK_TOKEN}", api: { email: e, token: "${API_TOKEN}" } }
+              - { name: s, kind: standard-webhooks, signing_secrets: ["${NO_SIGNING_SECRET}"],
+                  api: { fetch_url: "https://api.example.com/{type}/{id}" } }
+            """
+        let outbound = { (environment: [String: String]) in ConfigLoader(environment: environment, secretVariables: .outboundRequired) }
+        let config = try outbound(["API_TOKEN": "api-secret", "SINK_SECRET": "sink-secret"]).parse(yaml: yaml)
+        #expect(config.admin.token?.unsetVariable == "NO_ADMIN_TOKEN")
+        let precoro = try #require(config.source(named: "p"))
+        #expect(precoro.webhookToken?.unsetVariable == "NO_HOOK_TOKEN")
+        #expect(precoro.api["token"] == .secret(Secret("api-secret")))
+        #expect(config.source(named: "s")?.signingSecrets.map(\.unsetVariable) == ["NO_SIGNING_SECRET"])
+        #expect(config.sink == .http(url: "https://downstream.example.com/hook", secret: Secret("sink-secret")))
+
+        do {
+            _ = try outbound([:]).parse(yaml: yaml)
+            Issue.record("outbound secrets left unset were accepted")
+        } catch ConfigError.invalid(_, let problems) {
+            #expect(problems == [
+                "sources[0].api.token: environment variable API_TOKEN is not set",
+                "sink.secret: environment variable SINK_SECRET is not set",
+            ])
+        }
+    }
+
     @Test func unknownKeysAreNamedWithTheirPath() {
         let found = problems("""
             databse: x.sqlite
