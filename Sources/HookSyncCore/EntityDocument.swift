@@ -2,7 +2,10 @@ public import Foundation
 
 /// One entity as a JSON line, the shape `hooksync mirror export` prints and the HTTP and exec sinks
 /// send: `source`, `type`, `id`, `deleted`, `remote_modified_at`, `synced_at`, `data` (plus `actions`
-/// when the line describes a sync caused by webhooks). Keys sorted, times ISO 8601 UTC with milliseconds.
+/// when the line describes a sync caused by webhooks). Its keys sorted, times ISO 8601 UTC with
+/// milliseconds. `data` is the provider's JSON as the mirror holds it, on one line: its own keys in the
+/// provider's order and its numbers and strings byte for byte, so an amount is never rounded through a
+/// `Double` on its way out.
 ///
 /// ```swift
 /// let line = EntityDocument(key: key, deleted: false, remoteModifiedAt: modified, syncedAt: now, data: json).jsonLine()
@@ -34,21 +37,39 @@ public struct EntityDocument: Sendable, Hashable {
         }
     }
 
-    /// The object as Foundation JSON values, `data` parsed so it nests as an object.
-    public func object() -> [String: Any] {
-        var object: [String: Any] = [
-            "source": key.source, "type": key.type, "id": key.id, "deleted": deleted,
-            "remote_modified_at": remoteModifiedAt.map(Self.timestamp) ?? NSNull(),
-            "data": data.flatMap { try? JSONSerialization.jsonObject(with: $0, options: [.fragmentsAllowed]) } ?? NSNull(),
-        ]
-        if let syncedAt { object["synced_at"] = Self.timestamp(syncedAt) }
-        if let actions { object["actions"] = actions.actions.map(\.rawValue) }
-        return object
-    }
-
+    /// The document as one line of JSON, written directly: through `JSONSerialization` (parsing
+    /// `data`, sorting keys with a locale-aware comparison) `mirror export` managed ~10,000 lines/s.
     public func jsonLine() -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object(), options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        let compactData = data.flatMap { JSONByteScanner.compacted(Array($0)) }
+        var line = ""
+        line.reserveCapacity(160 + (compactData?.count ?? 0))
+        line += "{"
+        if let actions {
+            line += #""actions":["#
+            for (index, action) in actions.actions.enumerated() {
+                if index > 0 { line += "," }
+                JSONStringLiteral.append(action.rawValue, to: &line)
+            }
+            line += "],"
+        }
+        // Stored data that is not JSON (never written by HookSync itself) is shown as null, not
+        // passed on to break the line.
+        line += #""data":"# + (compactData.map { String(decoding: $0, as: UTF8.self) } ?? "null")
+        line += #","deleted":"# + (deleted ? "true" : "false")
+        line += #","id":"#
+        JSONStringLiteral.append(key.id, to: &line)
+        line += #","remote_modified_at":"#
+        if let remoteModifiedAt { JSONStringLiteral.append(Self.timestamp(remoteModifiedAt), to: &line) } else { line += "null" }
+        line += #","source":"#
+        JSONStringLiteral.append(key.source, to: &line)
+        if let syncedAt {
+            line += #","synced_at":"#
+            JSONStringLiteral.append(Self.timestamp(syncedAt), to: &line)
+        }
+        line += #","type":"#
+        JSONStringLiteral.append(key.type, to: &line)
+        line += "}"
+        return line
     }
 
     public static func timestamp(_ date: Date) -> String {

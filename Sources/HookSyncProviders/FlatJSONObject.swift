@@ -1,4 +1,5 @@
 import Foundation
+import HookSyncCore
 
 /// The common webhook body, one flat JSON object such as Precoro's
 /// `{"id": 123456, "type": 2, "action": 0, "idn": 5}`, read by scanning its bytes.

@@ -16,11 +16,11 @@ enum JSONText {
         json += #"{"body":""# + raw.body.base64EncodedString() + #"","headers":"#
         appendObject(raw.headers, to: &json)
         json += #","method":"#
-        appendString(raw.method, to: &json)
+        JSONStringLiteral.append(raw.method, to: &json)
         json += #","path":"#
-        appendString(raw.path, to: &json)
+        JSONStringLiteral.append(raw.path, to: &json)
         json += #","query":"#
-        appendString(raw.query, to: &json)
+        JSONStringLiteral.append(raw.query, to: &json)
         json += "}"
         return json
     }
@@ -35,41 +35,10 @@ enum JSONText {
         json += "{"
         for (index, key) in map.keys.sorted().enumerated() {
             if index > 0 { json += "," }
-            appendString(key, to: &json)
+            JSONStringLiteral.append(key, to: &json)
             json += ":"
-            appendString(map[key]!, to: &json)
+            JSONStringLiteral.append(map[key]!, to: &json)
         }
         json += "}"
-    }
-
-    /// A JSON string literal: quotes, backslashes and control characters escaped (RFC 8259 §7).
-    static func appendString(_ text: String, to json: inout String) {
-        json += "\""
-        // Header values, paths and queries almost never need an escape, and appending them whole
-        // is several times cheaper than scalar by scalar on ingest's hot path.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            json += text
-            json += "\""
-            return
-        }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": json += "\\\""
-            case "\\": json += "\\\\"
-            case "\n": json += "\\n"
-            case "\r": json += "\\r"
-            case "\t": json += "\\t"
-            case _ where scalar.value < 0x20:
-                json += "\\u00" + String(scalar.value, radix: 16).leftPadded(to: 2)
-            default: json.unicodeScalars.append(scalar)
-            }
-        }
-        json += "\""
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        String(repeating: "0", count: max(0, width - count)) + self
     }
 }

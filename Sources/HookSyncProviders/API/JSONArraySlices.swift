@@ -1,4 +1,5 @@
 import Foundation
+import HookSyncCore
 
 /// Finds where each element of a top-level array (`{"data": [ {…}, {…} ]}`) lies in a JSON document,
 /// so a listing row can be kept as the provider's own bytes rather than re-encoded.

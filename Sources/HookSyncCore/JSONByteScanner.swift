@@ -1,26 +1,34 @@
 /// Reads JSON text byte by byte, checking RFC 8259's grammar as it goes; the shared core of the
 /// fast paths (`JSONArraySlices` for listing rows, `FlatJSONObject` for webhook bodies) that spare
 /// the hot paths `JSONSerialization`. Each method consumes what it read and says whether it was
-/// well formed; the callers fall back to a full parser when it was not.
-struct JSONByteScanner {
-    let bytes: [UInt8]
-    var index = 0
+/// well formed; the callers fall back to a full parser when it was not. `EntityDocument` uses it too,
+/// to check and compact an entity's JSON.
+///
+/// Package-wide and inlinable: the listing parser calls these per byte from another module, and a
+/// call per byte would cost more than the scan.
+package struct JSONByteScanner {
+    @usableFromInline package let bytes: [UInt8]
+    @usableFromInline package var index = 0
 
-    var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
+    @inlinable package init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
 
-    mutating func take(_ byte: UInt8) -> Bool {
+    @inlinable package var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    @inlinable package mutating func take(_ byte: UInt8) -> Bool {
         guard peek == byte else { return false }
         index += 1
         return true
     }
 
-    mutating func skipWhitespace() {
+    @inlinable package mutating func skipWhitespace() {
         while let byte = peek, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { index += 1 }
     }
 
     /// The contents of the string that starts here (escapes left as they are, but checked), or nil
     /// if it is not a well-formed JSON string.
-    mutating func string() -> Range<Int>? {
+    @inlinable package mutating func string() -> Range<Int>? {
         guard take(UInt8(ascii: "\"")) else { return nil }
         let start = index
         while index < bytes.count {
@@ -51,10 +59,10 @@ struct JSONByteScanner {
 
     /// Deeper than this is refused (as `JSONDecoder` refuses it), so a hostile document cannot
     /// exhaust the stack.
-    static let maxDepth = 512
+    @usableFromInline package static let maxDepth = 512
 
     /// Skips one value, or says it is not well formed.
-    mutating func skipValue(depth: Int = 0) -> Bool {
+    @inlinable package mutating func skipValue(depth: Int = 0) -> Bool {
         guard depth < Self.maxDepth else { return false }
         switch peek {
         case UInt8(ascii: "\"")?:
@@ -98,7 +106,7 @@ struct JSONByteScanner {
         }
     }
 
-    mutating func literal(_ word: StaticString) -> Bool {
+    @inlinable package mutating func literal(_ word: StaticString) -> Bool {
         let count = word.utf8CodeUnitCount
         guard index + count <= bytes.count else { return false }
         let matches = word.withUTF8Buffer { bytes[index..<(index + count)].elementsEqual($0) }
@@ -107,7 +115,7 @@ struct JSONByteScanner {
     }
 
     /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`; what follows is the caller's to check.
-    mutating func number() -> Bool {
+    @inlinable package mutating func number() -> Bool {
         _ = take(UInt8(ascii: "-"))
         if !take(UInt8(ascii: "0")) {
             guard let first = peek, (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(first) else { return false }
@@ -124,13 +132,13 @@ struct JSONByteScanner {
     }
 
     @discardableResult
-    private mutating func skipDigits() -> Bool {
+    @inlinable package mutating func skipDigits() -> Bool {
         let start = index
         while let byte = peek, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { index += 1 }
         return index > start
     }
 
-    private static func isHexDigit(_ byte: UInt8) -> Bool {
+    @inlinable package static func isHexDigit(_ byte: UInt8) -> Bool {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
             || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
     }
@@ -139,7 +147,7 @@ struct JSONByteScanner {
     /// `names` lies among its top-level members (the last one wins if a name repeats). False if it is
     /// not a well-formed object, or if a member name has an escape in it, which a byte comparison
     /// cannot match.
-    mutating func objectMembers(_ names: [[UInt8]], into found: inout [Range<Int>?], at offset: Int) -> Bool {
+    @inlinable package mutating func objectMembers(_ names: [[UInt8]], into found: inout [Range<Int>?], at offset: Int) -> Bool {
         guard take(UInt8(ascii: "{")) else { return false }
         skipWhitespace()
         if take(UInt8(ascii: "}")) { return true }
@@ -158,7 +166,7 @@ struct JSONByteScanner {
         }
     }
 
-    mutating func arrayElements() -> [Range<Int>]? {
+    @inlinable package mutating func arrayElements() -> [Range<Int>]? {
         guard take(UInt8(ascii: "[")) else { return nil }
         var ranges: [Range<Int>] = []
         skipWhitespace()
@@ -172,5 +180,37 @@ struct JSONByteScanner {
             if take(UInt8(ascii: "]")) { return ranges }
             guard take(UInt8(ascii: ",")) else { return nil }
         }
+    }
+}
+
+extension JSONByteScanner {
+    /// `json` without the whitespace between its tokens, if it is one well-formed JSON value; the
+    /// values themselves (strings, numbers) byte for byte as they were.
+    package static func compacted(_ json: [UInt8]) -> [UInt8]? {
+        var scanner = JSONByteScanner(bytes: json)
+        scanner.skipWhitespace()
+        guard scanner.skipValue() else { return nil }
+        scanner.skipWhitespace()
+        guard scanner.peek == nil else { return nil }
+        var compact: [UInt8] = []
+        compact.reserveCapacity(json.count)
+        var inString = false, escaped = false
+        for byte in json {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+            } else if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
+                continue
+            } else if byte == UInt8(ascii: "\"") {
+                inString = true
+            }
+            compact.append(byte)
+        }
+        return compact
     }
 }
