@@ -147,6 +147,14 @@ public final class MirrorStore: Sink {
         }
     }
 
+    /// How many entities (deleted ones included) the mirror holds per (source, type), in that order.
+    public func entityCounts() throws -> [(source: String, type: String, count: Int)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT source, entity_type, count(*) FROM mirror_entity GROUP BY source, entity_type ORDER BY source, entity_type")
+                .map { (source: $0[0], type: $0[1], count: $0[2]) }
+        }
+    }
+
     public func rows(source: String?, type: String?) async throws -> [MirrorRow] {
         var rows: [MirrorRow] = []
         try forEachRow(source: source, type: type) { rows.append($0) }

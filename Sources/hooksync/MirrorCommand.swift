@@ -30,12 +30,23 @@ struct MirrorCommand: AsyncParsableCommand {
             }
             let mirror = try MirrorStore.open(path: path, options: workspace.sqliteOptions)
             var output = StandardOutput()
+            var exported = 0
             try mirror.forEachRow(source: source, type: type) { row in
                 let document = EntityDocument(
                     key: row.key, deleted: row.deleted, remoteModifiedAt: row.remoteModifiedAt, syncedAt: row.syncedAt, data: row.data)
                 output.write(document.jsonLine() + "\n")
+                exported += 1
             }
             output.flush()
+            // An empty export after a mistyped --source or --type looks like an empty mirror: say what is there.
+            if exported == 0, source != nil || type != nil {
+                let held = try mirror.entityCounts().map { "\($0.source)/\($0.type) (\($0.count))" }
+                let filter = [source.map { "--source \($0)" }, type.map { "--type \($0)" }].compactMap { $0 }.joined(separator: " ")
+                FileHandle.standardError.write(Data("""
+                    no entity in the mirror matches \(filter); \(held.isEmpty ? "the mirror is empty" : "it holds \(held.joined(separator: ", "))")
+
+                    """.utf8))
+            }
             try mirror.close()
         }
     }

@@ -150,6 +150,32 @@ struct CommandLineTests {
         #expect(both.status != 0 && both.standardError.contains("--since and --full exclude each other"))
     }
 
+    @Test func mirrorExportPrintsOneLinePerEntityAndSaysWhatIsThereWhenAFilterMatchesNothing() async throws {
+        let config = try writeConfig("""
+            database: ./queue.sqlite
+            sink: { kind: mirror, database: ./mirror.sqlite }
+            """)
+        _ = try await run(["migrate", "--config", config])
+        let mirror = try MirrorStore.open(path: folder.appending(path: "mirror.sqlite").path)
+        try await mirror.write([
+            SyncRecord(key: EntityKey(source: "economic", type: "customer", id: "1"),
+                       change: .live(json: Data("{\n  \"name\": \"Acme\"\n}".utf8), remoteModifiedAt: nil), syncedAt: Date()),
+            SyncRecord(key: EntityKey(source: "economic", type: "customer", id: "2"), change: .deleted, syncedAt: Date()),
+        ])
+        try mirror.close()
+
+        let all = try await run(["mirror", "export", "--config", config])
+        #expect(all.status == 0)
+        let lines = all.standardOutput.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.first?.hasPrefix(#"{"data":{"name":"Acme"},"deleted":false,"id":"1""#) == true)
+        #expect(all.standardError.isEmpty)
+
+        let typo = try await run(["mirror", "export", "--source", "economc", "--config", config])
+        #expect(typo.status == 0 && typo.standardOutput.isEmpty)
+        #expect(typo.standardError.contains("no entity in the mirror matches --source economc; it holds economic/customer (2)"))
+    }
+
     @Test func deadLetterCommandsExplainWhatIsWrong() async throws {
         let config = try writeConfig("database: ./queue.sqlite\n")
         _ = try await run(["migrate", "--config", config])
