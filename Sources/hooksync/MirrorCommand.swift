@@ -28,6 +28,11 @@ struct MirrorCommand: AsyncParsableCommand {
             guard case .mirror(let path) = workspace.config.sink else {
                 throw CommandFailure("the sink is not the mirror (sink.kind in \(options.configPath)); there is nothing to export")
             }
+            // Opening would create an empty mirror, and a mistyped sink.database would then export nothing, silently.
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw CommandFailure("no mirror at \(path) (sink.database in \(options.configPath)): nothing has been synced there yet; "
+                    + "the worker and `hooksync resync` create it")
+            }
             let mirror = try MirrorStore.open(path: path, options: workspace.sqliteOptions)
             var output = StandardOutput()
             var exported = 0

@@ -46,9 +46,7 @@ struct ReconcileCommand: AsyncParsableCommand {
             plans += targets
         }
         plans += try runner.targets()
-        guard !plans.isEmpty else {
-            throw CommandFailure("nothing to reconcile: no source in \(options.configPath) lists reconcile.types" + (selection.source.map { " (asked for source \($0))" } ?? ""))
-        }
+        guard !plans.isEmpty else { throw CommandFailure(runner.nothingSelected(verb: "reconcile", configPath: options.configPath)) }
         try await runner.run(plans)
     }
 }
@@ -82,10 +80,7 @@ struct ResyncCommand: AsyncParsableCommand {
         let sinceDate = since.flatMap(CivilTime.parseISO8601)
         let mode = ReconcileMode.requested(full: full, since: sinceDate)
         let targets = try runner.targets().map { ReconcileTarget(source: $0.source, type: $0.type, mode: mode, since: sinceDate) }
-        guard !targets.isEmpty else {
-            throw CommandFailure(selection.source.map { "source \($0) has no reconcile.types; name one with --type" }
-                ?? "nothing to resync: no source in \(options.configPath) lists reconcile.types")
-        }
+        guard !targets.isEmpty else { throw CommandFailure(runner.nothingSelected(verb: "resync", configPath: options.configPath)) }
         try await runner.run(targets)
     }
 }
@@ -133,6 +128,31 @@ struct ReconcileRunner {
         }
     }
 
+    /// Why the selection came to no pass at all, with what is configured.
+    func nothingSelected(verb: String, configPath: String) -> String {
+        let configured = config.sources.flatMap { source in source.reconcile.types.map { "\(source.name)/\($0)" } }
+        let listed = configured.isEmpty ? "no source lists reconcile.types" : "reconcile.types configured: \(configured.joined(separator: ", "))"
+        switch (selection.source, selection.type) {
+        case (let source?, nil):
+            return "nothing to \(verb): source \(source) has no reconcile.types; name a type with --type (\(listed))"
+        case (nil, let type?):
+            return "nothing to \(verb): no source in \(configPath) lists \(type) under reconcile.types (\(listed)); "
+                + "add --source to \(verb) a type that is not configured"
+        default:
+            return "nothing to \(verb): no source in \(configPath) lists reconcile.types"
+        }
+    }
+
+    /// A failed pass's message, with a hint when a listing was refused for a type the source does not configure.
+    static func failureMessage(_ plan: ReconcileTarget, _ error: any Error) -> String {
+        var message = "\(plan.source.name)/\(plan.type): \(error)"
+        if case ReconcileError.listing(_, _, .rejected) = error, !plan.source.reconcile.types.contains(plan.type) {
+            message += " (\(plan.type) is not among \(plan.source.name)'s reconcile.types: "
+                + (plan.source.reconcile.types.isEmpty ? "none" : plan.source.reconcile.types.joined(separator: ", ")) + ")"
+        }
+        return message
+    }
+
     func run(_ plans: [ReconcileTarget]) async throws {
         let configured = try WorkerAssembly.makeSink(config, mirrorOptions: workspace.sqliteOptions)
         let (mirror, sink) = (configured.mirror, configured.sink)
@@ -157,7 +177,7 @@ struct ReconcileRunner {
             } catch {
                 if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                 let requeued = await plan.requeueIfInterrupted(by: error, in: store)
-                let message = "\(plan.source.name)/\(plan.type): \(error)" + (requeued ? " (the resync request is kept for the next run)" : "")
+                let message = Self.failureMessage(plan, error) + (requeued ? " (the resync request is kept for the next run)" : "")
                 FileHandle.standardError.write(Data("hooksync: \(message)\n".utf8))
                 failures.append(message)
             }

@@ -80,10 +80,13 @@ struct CommandLineTests {
             sources:
               - { name: p, kind: precoro, webhook_token: "${UNSET_HOOK_TOKEN}", api: { email: e, token: "${UNSET_API_TOKEN}" } }
             """)
-        for command in [["migrate"], ["status"], ["status", "--json"], ["dead-letters", "list"], ["quarantine", "list"], ["mirror", "export"], ["prune"]] {
+        for command in [["migrate"], ["status"], ["status", "--json"], ["dead-letters", "list"], ["quarantine", "list"], ["prune"]] {
             let result = try await run(command + ["--config", config])
             #expect(result.status == 0, "\(command): \(result.standardError)")
         }
+        // Nothing synced yet: the export refuses for that reason, not for a secret.
+        let export = try await run(["mirror", "export", "--config", config])
+        #expect(export.status == 1 && export.standardError.contains("no mirror at"), "\(export.standardError)")
         for command in [["ingest"], ["config", "check"]] {
             let result = try await run(command + ["--config", config])
             #expect(result.status != 0, "\(command)")
@@ -144,6 +147,12 @@ struct CommandLineTests {
         #expect(second.status == 1)
         #expect(second.standardError.contains("economic/customer: a reconcile of economic/customer is already running (owner nightly-host:4242"))
 
+        // A type that no source configures: reconcile says what is configured; a resync of it, naming
+        // the source, asks the provider, and a 404 says the type is not among the source's.
+        let typo = try await run(["reconcile", "--type", "custmer", "--config", config])
+        #expect(typo.status != 0)
+        #expect(typo.standardError.contains("nothing to reconcile: no source in \(config) lists custmer under reconcile.types (reconcile.types configured: economic/customer)"))
+
         let unknown = try await run(["resync", "--source", "nope", "--config", config])
         #expect(unknown.status != 0 && unknown.standardError.contains("no source named nope"))
         let both = try await run(["resync", "--full", "--since", "2026-11-01T00:00:00Z", "--config", config])
@@ -156,7 +165,13 @@ struct CommandLineTests {
             sink: { kind: mirror, database: ./mirror.sqlite }
             """)
         _ = try await run(["migrate", "--config", config])
-        let mirror = try MirrorStore.open(path: folder.appending(path: "mirror.sqlite").path)
+        let mirrorPath = folder.appending(path: "mirror.sqlite").path
+        let none = try await run(["mirror", "export", "--config", config])
+        #expect(none.status == 1)
+        #expect(none.standardError.contains("no mirror at \(mirrorPath) (sink.database in \(config)): nothing has been synced there yet"))
+        #expect(!FileManager.default.fileExists(atPath: mirrorPath), "a read must not create the mirror")
+
+        let mirror = try MirrorStore.open(path: mirrorPath)
         try await mirror.write([
             SyncRecord(key: EntityKey(source: "economic", type: "customer", id: "1"),
                        change: .live(json: Data("{\n  \"name\": \"Acme\"\n}".utf8), remoteModifiedAt: nil), syncedAt: Date()),

@@ -79,4 +79,19 @@ import Testing
         // An id with an escape is read by the whole-document path, unescaped.
         #expect(try read(#"{"data": [{"id": "a\/b"}]}"#, standard).fast.rows.map(\.key.id) == ["a/b"])
     }
+    @Test func aListingAnswered404NamesTheTypeNotAGoneEntity() {
+        // To a fetch, 404 means the entity is gone; to a listing it means the type (or the URL) is wrong.
+        for body in ["", #"{"message": "Not Found"}"#] {
+            #expect(throws: ProviderAPIError.rejected(
+                "p: HTTP 404 for the listing of custmer: the provider has no such type, or api.base_url is wrong" + (body.isEmpty ? "" : ": \(body)"))) {
+                try ListingWire.document(APIResponse(status: 404, body: Data(body.utf8)), provider: "p", retryAfter: { _ in nil },
+                                         source: "s", type: "custmer", fields: economic, modifiedAt: ISOTimestamp.parse)
+            }
+        }
+        // Every other refusal keeps the shared status rules.
+        #expect(throws: ProviderAPIError.rejected("p: HTTP 400: bad filter")) {
+            try ListingWire.document(APIResponse(status: 400, body: Data("bad filter".utf8)), provider: "p", retryAfter: { _ in nil },
+                                     source: "s", type: "t", fields: economic, modifiedAt: ISOTimestamp.parse)
+        }
+    }
 }

@@ -51,8 +51,8 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Waits for exit, reading both pipes as it goes so a chatty child cannot block on a full pipe.
     public func wait(timeout: Duration) async throws -> Result {
-        let outputTask = Task.detached { [output] in output.fileHandleForReading.readDataToEndOfFile() }
-        let errorTask = Task.detached { [errors] in errors.fileHandleForReading.readDataToEndOfFile() }
+        let outputTask = Task { [output] in await Self.readToEnd(output.fileHandleForReading) }
+        let errorTask = Task { [errors] in await Self.readToEnd(errors.fileHandleForReading) }
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
             if ContinuousClock.now > deadline {
@@ -65,6 +65,18 @@ public final class ChildProcess: @unchecked Sendable {
             status: process.terminationStatus,
             standardOutput: String(decoding: await outputTask.value, as: UTF8.self),
             standardError: String(decoding: await errorTask.value, as: UTF8.self))
+    }
+}
+
+extension ChildProcess {
+    /// Reads a pipe to its end on a thread of its own. A blocking read on the concurrency pool holds
+    /// one of its threads (two, on a 2-core machine) until the child exits, and with both held nothing
+    /// else in the test process runs: a child talking to the in-process simulator then waits forever
+    /// for an answer.
+    static func readToEnd(_ handle: FileHandle) async -> Data {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: handle.readDataToEndOfFile()) }.start()
+        }
     }
 }
 

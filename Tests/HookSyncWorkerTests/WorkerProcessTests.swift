@@ -163,4 +163,35 @@ struct WorkerProcessTests {
             #expect(item.runAt <= Date())
         }
     }
+    @Test func aResyncOfATypeTheProviderLacksSaysSoAndExitsOne() async throws {
+        // A provider with no such collection answers 404, as e-conomic does for a path it lacks (the
+        // simulator lists any type, so a bare router stands in for the provider here).
+        let bound = AsyncStream.makeStream(of: Int.self)
+        let provider = Application(
+            router: Router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in bound.continuation.yield(channel.localAddress?.port ?? 0) })
+        let serving = Task { try await provider.runService() }
+        defer { serving.cancel() }
+        var ports = bound.stream.makeAsyncIterator()
+        let port = try #require(await ports.next())
+        try """
+            database: ./queue.sqlite
+            sources:
+              - name: economic
+                kind: economic
+                webhook_token: unused
+                api: { base_url: "http://127.0.0.1:\(port)/economic", app_secret_token: a, agreement_grant_token: g }
+                reconcile: { types: [customer] }
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        _ = try await ChildProcess.start(hooksync, ["migrate", "--config", config], environment: environment).wait(timeout: .seconds(30))
+
+        let result = try await ChildProcess.start(
+            hooksync, ["resync", "--source", "economic", "--type", "custmer", "--full", "--config", config], environment: environment
+        ).wait(timeout: .seconds(60))
+        #expect(result.status == 1)
+        #expect(result.standardError.contains(
+            "economic/custmer: listing economic/custmer failed: economic: HTTP 404 for the listing of custmer: the provider has no such type, or api.base_url is wrong"),
+            "\(result.standardError)")
+        #expect(result.standardError.contains("(custmer is not among economic's reconcile.types: customer)"), "\(result.standardError)")
+    }
 }

@@ -91,6 +91,13 @@ enum ListingWire {
         _ response: APIResponse, provider: String, retryAfter: (APIResponse) -> Duration?, source: String, type: String,
         fields: RowFields, modifiedAt: (String) -> Date?
     ) throws -> Document {
+        // A listing's 404 is not a missing entity (as a fetch's is) but a missing listing: a type the
+        // provider does not have under that name, or a base URL that points elsewhere.
+        if response.status == 404 {
+            throw ProviderAPIError.rejected(
+                "\(provider): HTTP 404 for the listing of \(type): the provider has no such type, or api.base_url is wrong"
+                    + (response.body.isEmpty ? "" : ": \(response.bodyText)"))
+        }
         try APIResponseRules.check(response, provider: provider, retryAfter: retryAfter)
         let bytes = Array(response.body)
         let names = [Array(fields.id.utf8)] + fields.modified.map { Array($0.utf8) }
