@@ -78,6 +78,15 @@ import Testing
         try await transport.shutdown()
     }
 
+    @Test func aRefusedConnectionSaysWhereAndWhyInPlainWords() async throws {
+        let transport = AsyncHTTPTransport(connectTimeout: .milliseconds(300), readTimeout: .seconds(5))
+        let port = try freeLoopbackPort()  // free a moment ago: nothing listens there
+        await #expect(throws: ProviderAPIError.transient("127.0.0.1:\(port): connection refused")) {
+            _ = try await transport.send(APIRequest(url: "http://127.0.0.1:\(port)/economic/customers?token=secret"))
+        }
+        try await transport.shutdown()
+    }
+
     @Test func theExecSinkHandsEachEntityToTheCommandOnStandardInput() async throws {
         let folder = try makeTemporaryFolder("exec-sink")
         let output = folder.appending(path: "entities.jsonl").path

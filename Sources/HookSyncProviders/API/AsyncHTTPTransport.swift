@@ -3,6 +3,7 @@ import Foundation
 import HookSyncCore
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOHTTPCompression
 
 /// Sends provider requests with AsyncHTTPClient: one client per source, so each source's timeouts
@@ -52,7 +53,7 @@ public final class AsyncHTTPTransport: HTTPTransport {
             throw CancellationError()
         } catch {
             if Task.isCancelled { throw CancellationError() }
-            throw ProviderAPIError.transient("\(Self.host(request.url)): \(Self.describe(error))")
+            throw ProviderAPIError.transient("\(Self.authority(request.url)): \(Self.describe(error))")
         }
     }
 
@@ -60,8 +61,10 @@ public final class AsyncHTTPTransport: HTTPTransport {
         try await client.shutdown()
     }
 
-    static func host(_ url: String) -> String {
-        URL(string: url)?.host ?? url
+    /// Host and port, so that "connection refused" says where; never the path or query.
+    static func authority(_ url: String) -> String {
+        guard let components = URLComponents(string: url), let host = components.host else { return "the provider" }
+        return components.port.map { "\(host):\($0)" } ?? host
     }
 
     static func describe(_ error: any Error) -> String {
@@ -72,6 +75,12 @@ public final class AsyncHTTPTransport: HTTPTransport {
             case .cancelled: return "cancelled"
             default: return "\(error)"
             }
+        }
+        // NIO's own text for a failed connect reads "connection reset (error set): Connection
+        // refused) (errno: 111)"; the system's name for the errno is what a person looks up.
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
+        if let error = error as? NIOConnectionError, let first = error.connectionErrors.first {
+            return describe(first.error)
         }
         return "\(error)"
     }
