@@ -169,7 +169,7 @@ let package = Package(
         // Helpers the test targets share: child processes, build product paths, temporary folders.
         .target(
             name: "HookSyncTestSupport",
-            dependencies: ["HookSyncCore", "HookSyncSQLite"],
+            dependencies: ["HookSyncCore", "HookSyncSQLite", .product(name: "Hummingbird", package: "hummingbird")],
             path: "Tests/HookSyncTestSupport",
             swiftSettings: swiftSettings
         ),

@@ -39,15 +39,7 @@ final class RecordingReceiver: Sendable {
                 return Response(status: self.status)
             }
         }
-        let bound = AsyncStream.makeStream(of: Int.self)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: { channel in
-            bound.continuation.yield(channel.localAddress?.port ?? 0)
-        })
-        let serving = Task { try await app.runService() }
-        defer { serving.cancel() }
-        var ports = bound.stream.makeAsyncIterator()
-        let port = try #require(await ports.next())
-        try await body("http://127.0.0.1:\(port)")
+        try await withLoopbackServer(router) { port in try await body("http://127.0.0.1:\(port)") }
     }
 }
 

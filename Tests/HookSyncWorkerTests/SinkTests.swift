@@ -39,15 +39,7 @@ import Testing
             received.deliveries.withLock { $0.append(Delivery(headers: headers, body: Data(bytes.readableBytesView))) }
             return Response(status: status)
         }
-        let bound = AsyncStream.makeStream(of: Int.self)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: {
-            bound.continuation.yield($0.localAddress?.port ?? 0)
-        })
-        let serving = Task { try await app.runService() }
-        defer { serving.cancel() }
-        var ports = bound.stream.makeAsyncIterator()
-        let port = try #require(await ports.next())
-        try await body("http://127.0.0.1:\(port)/sink", received)
+        try await withLoopbackServer(router) { port in try await body("http://127.0.0.1:\(port)/sink", received) }
     }
 
     @Test func theHTTPSinkPostsTheEntitySignedPerStandardWebhooks() async throws {

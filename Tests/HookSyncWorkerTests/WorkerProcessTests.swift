@@ -22,12 +22,13 @@ struct WorkerProcessTests {
     /// Serves the simulator on an ephemeral port for the duration of `body`, with a config whose
     /// economic source points at it.
     func withSimulator(lease: String = "2s", grace: String = "1s", _ body: () async throws -> Void) async throws {
-        let bound = AsyncStream.makeStream(of: Int.self)
-        let app = simulator.application { port in bound.continuation.yield(port) }
-        let serving = Task { try await app.runService() }
-        defer { serving.cancel() }
-        var ports = bound.stream.makeAsyncIterator()
-        let port = try #require(await ports.next())
+        try await withLoopbackServer({ bound in simulator.application(onServerRunning: bound) }) { port in
+            try await withConfig(port: port, lease: lease, grace: grace, body)
+        }
+    }
+
+    /// Writes a config whose economic source points at the simulator on `port`, migrates, runs `body`.
+    private func withConfig(port: Int, lease: String, grace: String, _ body: () async throws -> Void) async throws {
         try """
             database: ./queue.sqlite
             worker: { concurrency: 8, lease: \(lease), shutdown_grace: \(grace), backoff_base: 100ms, backoff_max: 1s }
@@ -163,35 +164,30 @@ struct WorkerProcessTests {
             #expect(item.runAt <= Date())
         }
     }
+
     @Test func aResyncOfATypeTheProviderLacksSaysSoAndExitsOne() async throws {
         // A provider with no such collection answers 404, as e-conomic does for a path it lacks (the
         // simulator lists any type, so a bare router stands in for the provider here).
-        let bound = AsyncStream.makeStream(of: Int.self)
-        let provider = Application(
-            router: Router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in bound.continuation.yield(channel.localAddress?.port ?? 0) })
-        let serving = Task { try await provider.runService() }
-        defer { serving.cancel() }
-        var ports = bound.stream.makeAsyncIterator()
-        let port = try #require(await ports.next())
-        try """
-            database: ./queue.sqlite
-            sources:
-              - name: economic
-                kind: economic
-                webhook_token: unused
-                api: { base_url: "http://127.0.0.1:\(port)/economic", app_secret_token: a, agreement_grant_token: g }
-                reconcile: { types: [customer] }
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-        _ = try await ChildProcess.start(hooksync, ["migrate", "--config", config], environment: environment).wait(timeout: .seconds(30))
+        try await withLoopbackServer(Router()) { port in
+            try """
+                database: ./queue.sqlite
+                sources:
+                  - name: economic
+                    kind: economic
+                    webhook_token: unused
+                    api: { base_url: "http://127.0.0.1:\(port)/economic", app_secret_token: a, agreement_grant_token: g }
+                    reconcile: { types: [customer] }
+                """.write(toFile: config, atomically: true, encoding: .utf8)
+            _ = try await ChildProcess.start(hooksync, ["migrate", "--config", config], environment: environment).wait(timeout: .seconds(30))
 
-        let result = try await ChildProcess.start(
-            hooksync, ["resync", "--source", "economic", "--type", "custmer", "--full", "--config", config], environment: environment
-        ).wait(timeout: .seconds(60))
-        #expect(result.status == 1)
-        #expect(result.standardError.contains(
-            "economic/custmer: listing economic/custmer failed: economic: HTTP 404 for the listing of custmer: the provider has no such type, or api.base_url is wrong"),
-            "\(result.standardError)")
-        #expect(result.standardError.contains("(custmer is not among economic's reconcile.types: customer)"), "\(result.standardError)")
+            let result = try await ChildProcess.start(
+                hooksync, ["resync", "--source", "economic", "--type", "custmer", "--full", "--config", config], environment: environment
+            ).wait(timeout: .seconds(60))
+            #expect(result.status == 1)
+            #expect(result.standardError.contains(
+                "economic/custmer: listing economic/custmer failed: economic: HTTP 404 for the listing of custmer: the provider has no such type, or api.base_url is wrong"),
+                "\(result.standardError)")
+            #expect(result.standardError.contains("(custmer is not among economic's reconcile.types: customer)"), "\(result.standardError)")
+        }
     }
 }
