@@ -144,7 +144,7 @@ public struct Reconciler: Sendable {
                 let elapsed = clock.now.timeIntervalSince(rateStart)
                 onProgress(ReconcileProgress(
                     source: source.name, type: pass.plan.type, pages: counts.pages, listed: counts.listed, changed: counts.changed,
-                    total: batch.last!.total, rowsPerSecond: elapsed > 0 ? Double(counts.listed - rowsAtStart) / elapsed : nil))
+                    remaining: batch.last!.remaining, rowsPerSecond: elapsed > 0 ? Double(counts.listed - rowsAtStart) / elapsed : nil))
             }
             try await confirm(recording, pass: pass)
             recording = nil
@@ -160,7 +160,8 @@ public struct Reconciler: Sendable {
     struct ListedPage: Sendable {
         var rows: [ListedEntity]
         var position: ListingPosition
-        var total: Int?
+        /// Rows the listing holds after this page, by the provider's count, when it gives one.
+        var remaining: Int?
     }
 
     /// The listing side of `list`: requests page after page from the pass's position, within the
@@ -177,9 +178,21 @@ public struct Reconciler: Sendable {
         while true {
             let page = try await fetchPage(query(at: position, pass: pass, pageSize: pageSize), gate: gate)
             let fresh = Self.unseen(page.rows, seenAtBoundary: seenAtBoundary, second: position.since)
+            let remaining = remainingRows(after: page, fresh: fresh.count, seenAtBoundary: seenAtBoundary.count)
             advance(&position, &seenAtBoundary, past: page)
-            try await pages.send(ListedPage(rows: fresh, position: position, total: page.total))
+            try await pages.send(ListedPage(rows: fresh, position: position, remaining: remaining))
             if !page.hasMore || page.rows.isEmpty { return }
+        }
+    }
+
+    /// What the listing still holds after `page`. A keyset query's count is of the rows from its
+    /// keyset second on, not of the pass's listing: it counts again the rows of that second this pass
+    /// has already listed (`seenAtBoundary`, which also holds every row of the pages skipped within
+    /// the second), and the page's own new rows. No cursor listing gives a count.
+    private func remainingRows(after page: ListingPage, fresh: Int, seenAtBoundary: Int) -> Int? {
+        switch api.listingPaging {
+        case .offset: page.total.map { max(0, $0 - seenAtBoundary - fresh) }
+        case .cursor: nil
         }
     }
 
@@ -291,9 +304,43 @@ public struct ReconcileProgress: Sendable {
     public var pages: Int
     public var listed: Int
     public var changed: Int
-    /// Rows matching the listing in all, when the provider says.
-    public var total: Int?
+    /// Rows the listing still holds, by the provider's count, when it gives one.
+    public var remaining: Int?
     public var rowsPerSecond: Double?
+
+    public init(source: String, type: String, pages: Int, listed: Int, changed: Int, remaining: Int?, rowsPerSecond: Double?) {
+        self.source = source
+        self.type = type
+        self.pages = pages
+        self.listed = listed
+        self.changed = changed
+        self.remaining = remaining
+        self.rowsPerSecond = rowsPerSecond
+    }
+}
+
+extension ReconcileProgress: CustomStringConvertible {
+    /// The line a terminal shows, e.g. `economic/customer: page 125, 124876 of ~300000 rows, 124876
+    /// changed, 146733 rows/s, ETA 2s`. The total is approximate: rows modified while the pass pages
+    /// are counted again at their new place.
+    public var description: String {
+        var line = "\(source)/\(type): page \(pages), \(listed)"
+        if let remaining, remaining > 0 { line += " of ~\(listed + remaining)" }
+        line += " rows, \(changed) changed"
+        if let rate = rowsPerSecond, rate > 0 {
+            line += String(format: ", %.0f rows/s", rate)
+            if let remaining, remaining > 0 { line += ", ETA " + Self.clock(seconds: (Double(remaining) / rate).rounded(.up)) }
+        }
+        return line
+    }
+
+    /// `42s`, `3m20s`, `1h05m`: no more precision than an estimate has.
+    static func clock(seconds: Double) -> String {
+        let seconds = Int(min(seconds, 359_999))
+        if seconds < 60 { return "\(seconds)s" }
+        if seconds < 3_600 { return "\(seconds / 60)m\(String(format: "%02d", seconds % 60))s" }
+        return "\(seconds / 3_600)h\(String(format: "%02d", seconds % 3_600 / 60))m"
+    }
 }
 
 /// What a finished pass did.

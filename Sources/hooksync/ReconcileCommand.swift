@@ -198,13 +198,6 @@ struct ReconcileRunner {
     /// On a terminal, one line rewritten in place; otherwise nothing (the summary line says it all).
     static func show(_ progress: ReconcileProgress, terminal: Bool) {
         guard terminal else { return }
-        var line = "\(progress.source)/\(progress.type): page \(progress.pages), \(progress.listed) rows, \(progress.changed) changed"
-        if let rate = progress.rowsPerSecond, rate > 0 {
-            line += String(format: ", %.0f rows/s", rate)
-            if let total = progress.total, total > progress.listed {
-                line += ", ETA \(Int(Double(total - progress.listed) / rate))s"
-            }
-        }
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(progress)".utf8))
     }
 }

@@ -269,6 +269,40 @@ final class FakeUpstream: ProviderAPI {
         #expect(try await database.store.recentPasses(limit: 1).first?.position.page == 0, "the stalled holder recorded nothing")
     }
 
+    /// A keyset query's count is of the rows from its second on, so the provider's count shrinks page
+    /// by page; the progress must still add up to the whole listing, or the ETA runs to zero halfway.
+    @Test func theProgressCountsWhatTheListingStillHoldsAcrossKeysetAndSameSecondPages() async throws {
+        for index in 0..<40 { upstream.put("t\(index)", modified: base.addingTimeInterval(Double(-1_000 + index))) }
+        for index in 0..<25 { upstream.put(String(format: "s%02d", index), modified: base.addingTimeInterval(-500)) }
+        for index in 0..<35 { upstream.put("u\(index)", modified: base.addingTimeInterval(Double(-400 + index))) }
+        let seen = Mutex<[ReconcileProgress]>([])
+        var reconciler = reconciler(pageSize: 10)
+        reconciler.onProgress = { progress in seen.withLock { $0.append(progress) } }
+        let summary = try await reconciler.run(type: "customer", mode: .incremental)
+        #expect(summary.counts.listed == 100)
+        let progress = seen.withLock { $0 }
+        // Pages that arrive while a write commits are reported together, so there are fewer reports
+        // than pages; at least one comes while rows remain.
+        #expect(progress.contains { ($0.remaining ?? 0) > 0 })
+        for step in progress {
+            #expect(step.listed + (step.remaining ?? -1) == 100, "page \(step.pages): \(step.listed) listed, \(String(describing: step.remaining)) to come")
+        }
+        #expect(progress.last?.remaining == 0)
+    }
+
+    @Test func theProgressLineGivesTheApproximateTotalAndAnETAOnlyWhileRowsRemain() {
+        func line(listed: Int, remaining: Int?, rate: Double?) -> String {
+            ReconcileProgress(source: "economic", type: "customer", pages: 125, listed: listed, changed: 7,
+                              remaining: remaining, rowsPerSecond: rate).description
+        }
+        #expect(line(listed: 124_876, remaining: 175_124, rate: 146_733)
+            == "economic/customer: page 125, 124876 of ~300000 rows, 7 changed, 146733 rows/s, ETA 2s")
+        #expect(line(listed: 10, remaining: 200, rate: 1).hasSuffix(", ETA 3m20s"))
+        #expect(line(listed: 10, remaining: 3_900, rate: 1).hasSuffix(", ETA 1h05m"))
+        #expect(line(listed: 10, remaining: 0, rate: 5) == "economic/customer: page 125, 10 rows, 7 changed, 5 rows/s")
+        #expect(line(listed: 10, remaining: nil, rate: nil) == "economic/customer: page 125, 10 rows, 7 changed")
+    }
+
     @Test func aRateLimitInTheMiddleOfAListingWaitsAndGoesOn() async throws {
         for index in 0..<30 { upstream.put("l\(index)", modified: base.addingTimeInterval(Double(-1_000 + index))) }
         upstream.with { $0.failPage[1] = .rateLimited(retryAfter: .milliseconds(50), detail: "slow down") }
@@ -298,14 +332,14 @@ final class FakeUpstream: ProviderAPI {
     }
 }
 
-/// A sink whose first write waits until the upstream has stopped serving pages, and that records how
-/// many rows each write carried.
 /// A sink that keeps the keys it was given, in order.
 final class RecordingSink: Sink {
     let keys = Mutex<[EntityKey]>([])
     func write(_ records: [SyncRecord]) async throws { keys.withLock { $0 += records.map(\.key) } }
 }
 
+/// A sink whose first write waits until the upstream has stopped serving pages, and that records how
+/// many rows each write carried.
 final class HeldFirstWrite: Sink {
     let upstream: FakeUpstream
     private let state = Mutex<(writes: [Int], servedWhileHeld: Int)>(([], 0))
