@@ -16,6 +16,10 @@ public protocol ReconcileStore: Sendable {
     /// Commits the position after a page (the pass can resume there) and refreshes the heartbeat.
     /// Returns false, recording nothing, when the pass is no longer `owner`'s (another run took it over).
     func recordPage(_ passID: Int64, owner: String, position: ListingPosition, counts: ReconcileCounts, now: Date) async throws -> Bool
+    /// Lets go of a running pass without ending it, while `owner` holds it: the next run takes it over
+    /// at once and resumes at its last committed page, and the holder records nothing more. For a pass
+    /// that was interrupted, or whose holder is known to be gone. Returns whether it did.
+    func releasePass(_ passID: Int64, owner: String) async throws -> Bool
     /// Says that the pass's holder lives, between pages (a listing waiting out a rate limit can take
     /// longer than the lock timeout). Returns false when the pass is no longer `owner`'s.
     func heartbeat(_ passID: Int64, owner: String, now: Date) async throws -> Bool
@@ -94,6 +98,7 @@ public struct ReconcileCounts: Sendable, Hashable, Codable {
 public struct ReconcilePass: Sendable, Hashable, Codable {
     public var id: Int64
     public var plan: ReconcilePassPlan
+    /// `running`, `interrupted` (its holder let go of it; the next run resumes it), `succeeded` or `failed`.
     public var state: String
     public var owner: String
     public var startedAt: Date
@@ -189,18 +194,29 @@ public struct ResyncRequest: Sendable, Hashable {
 public struct ReconcileLockError: Error, CustomStringConvertible, Sendable {
     public var source: String
     public var type: String
+    public var passID: Int64
     public var owner: String
     public var startedAt: Date
+    /// How long before the refusal the holder was last heard from.
+    public var silentFor: TimeInterval
+    /// How long the holder may be silent before a run takes its pass over.
+    public var takeOverAfter: Duration
 
-    public init(source: String, type: String, owner: String, startedAt: Date) {
+    public init(source: String, type: String, passID: Int64, owner: String, startedAt: Date, silentFor: TimeInterval, takeOverAfter: Duration) {
         self.source = source
         self.type = type
+        self.passID = passID
         self.owner = owner
         self.startedAt = startedAt
+        self.silentFor = silentFor
+        self.takeOverAfter = takeOverAfter
     }
 
     public var description: String {
-        "a reconcile of \(source)/\(type) is already running (owner \(owner), started \(ISO8601DateFormatter().string(from: startedAt))); wait for it to finish"
+        "a reconcile of \(source)/\(type) is already running (pass #\(passID), owner \(owner), started "
+            + "\(ISO8601DateFormatter().string(from: startedAt)), last heard from \(Int(silentFor.rounded(.down)))s ago); "
+            + "wait for it to finish. If that process is gone, a run after it has been silent for "
+            + "\(HumanDuration.format(takeOverAfter)) takes the pass over and resumes it"
     }
 }
 

@@ -21,10 +21,11 @@ extension SQLiteQueueStore {
                 let heartbeat = Date(millisecondsSince1970: running["heartbeat_at"])
                 guard now.timeIntervalSince(heartbeat) >= staleAfter.timeInterval else {
                     throw ReconcileLockError(
-                        source: plan.source, type: plan.type, owner: running["owner"],
-                        startedAt: Date(millisecondsSince1970: running["started_at"]))
+                        source: plan.source, type: plan.type, passID: running["id"], owner: running["owner"],
+                        startedAt: Date(millisecondsSince1970: running["started_at"]),
+                        silentFor: max(0, now.timeIntervalSince(heartbeat)), takeOverAfter: staleAfter)
                 }
-                // The holder died: carry on its pass (same id, same bounds) from its last committed page.
+                // The holder died (or let go: a released pass's heartbeat is 0): carry on its pass (same id, same bounds) from its last committed page.
                 let id: Int64 = running["id"]
                 try db.execute(sql: "UPDATE reconcile_pass SET owner = ?, heartbeat_at = ? WHERE id = ?", arguments: [owner, now.millisecondsSince1970, id])
                 var pass = try Self.pass(Row.fetchOne(db, sql: "SELECT * FROM reconcile_pass WHERE id = ?", arguments: [id])!)
@@ -49,7 +50,7 @@ extension SQLiteQueueStore {
             try db.cachedStatement(sql: """
                 UPDATE reconcile_pass SET resume_since = ?, resume_page = ?, resume_cursor = ?, heartbeat_at = ?,
                     pages = ?, listed = ?, changed = ?, deleted = ?
-                WHERE id = ? AND owner = ? AND state = 'running'
+                WHERE id = ? AND owner = ? AND state = 'running' AND heartbeat_at != \(Self.released)
                 """).execute(arguments: [
                     position.since?.millisecondsSince1970, position.page, position.cursor, now.millisecondsSince1970,
                     counts.pages, counts.listed, counts.changed, counts.deleted, passID, owner,
@@ -58,9 +59,21 @@ extension SQLiteQueueStore {
         }
     }
 
-    public func heartbeat(_ passID: Int64, owner: String, now: Date) async throws -> Bool {
+    /// The heartbeat of a pass its holder let go of: older than any lock timeout, and told apart from
+    /// a silent holder's so that status can say the pass was interrupted.
+    static let released: Int64 = 0
+
+    public func releasePass(_ passID: Int64, owner: String) async throws -> Bool {
         try await pool.write { db in
             try db.cachedStatement(sql: "UPDATE reconcile_pass SET heartbeat_at = ? WHERE id = ? AND owner = ? AND state = 'running'")
+                .execute(arguments: [Self.released, passID, owner])
+            return db.changesCount > 0
+        }
+    }
+
+    public func heartbeat(_ passID: Int64, owner: String, now: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.cachedStatement(sql: "UPDATE reconcile_pass SET heartbeat_at = ? WHERE id = ? AND owner = ? AND state = 'running' AND heartbeat_at != \(Self.released)")
                 .execute(arguments: [now.millisecondsSince1970, passID, owner])
             return db.changesCount > 0
         }
@@ -133,7 +146,7 @@ extension SQLiteQueueStore {
             plan: ReconcilePassPlan(
                 source: row["source"], type: row["entity_type"], mode: ReconcileMode(rawValue: row["mode"]) ?? .incremental,
                 listedFrom: date("listed_from"), upperBound: date("upper_bound") ?? Date()),
-            state: row["state"], owner: row["owner"], startedAt: date("started_at") ?? Date(), finishedAt: date("finished_at"),
+            state: row["state"] == "running" && (row["heartbeat_at"] as Int64) == released ? "interrupted" : row["state"], owner: row["owner"], startedAt: date("started_at") ?? Date(), finishedAt: date("finished_at"),
             position: ListingPosition(since: date("resume_since"), page: row["resume_page"], cursor: row["resume_cursor"]),
             counts: ReconcileCounts(pages: row["pages"], listed: row["listed"], changed: row["changed"], deleted: row["deleted"]),
             error: row["error"], resumed: false)

@@ -65,9 +65,9 @@ public struct Reconciler: Sendable {
         case .incremental: try await store.watermark(source: source.name, type: type).map { $0.addingTimeInterval(-source.reconcile.lookback.timeInterval) }
         }
         let plan = ReconcilePassPlan(source: source.name, type: type, mode: mode, listedFrom: listedFrom, upperBound: startedAt)
-        let pass = try await store.beginPass(plan, owner: owner, now: startedAt, staleAfter: lockTimeout)
+        let pass = try await beginPass(plan, now: startedAt)
         if pass.resumed {
-            logger.notice("took over a pass whose holder stopped; resuming at its last committed page", metadata: [
+            logger.notice("resuming a pass that was interrupted or whose holder died, at its last committed page", metadata: [
                 "pass": "\(pass.id)", "source": "\(source.name)", "type": "\(type)", "pages_done": "\(pass.counts.pages)",
             ])
         }
@@ -102,9 +102,34 @@ public struct Reconciler: Sendable {
         } catch ReconcileError.lockLost(let source, let type) {
             // The pass is the new holder's now (same row): recording a failure would end its run.
             throw ReconcileError.lockLost(source: source, type: type)
+        } catch where Task.isCancelled {
+            // Interrupted (Ctrl-C, a worker stopping), not failed: the pass is let go of as it stands, so
+            // the next run takes it over at once and resumes at its last committed page. Stopped first,
+            // the heartbeat cannot undo the release; and the release runs in a task of its own, which
+            // the cancellation does not reach.
+            heartbeat.cancel()
+            await heartbeat.value
+            let released = await Task { [store, owner] in try? await store.releasePass(pass.id, owner: owner) }.value
+            throw ReconcileError.interrupted(source: source.name, type: type, pages: counts.pages, resumable: released == true)
         } catch {
             try? await store.failPass(pass.id, counts: counts, error: "\(error)", now: clock.now)
             throw error
+        }
+    }
+
+    /// Starts the pass, or takes over one whose holder is gone: silent for `lockTimeout`, or (without
+    /// waiting for that) a process of this host that no longer exists, killed or crashed.
+    private func beginPass(_ plan: ReconcilePassPlan, now: Date) async throws -> ReconcilePass {
+        do {
+            return try await store.beginPass(plan, owner: owner, now: now, staleAfter: lockTimeout)
+        } catch let held as ReconcileLockError where LocalProcess.isGone(owner: held.owner) {
+            logger.notice("the pass's holder is no longer running on this host; taking it over", metadata: [
+                "pass": "\(held.passID)", "holder": "\(held.owner)", "source": "\(plan.source)", "type": "\(plan.type)",
+            ])
+            // Only that holder's pass is let go of: if another run took it over meanwhile, this is refused
+            // and the second attempt names the new holder.
+            _ = try await store.releasePass(held.passID, owner: held.owner)
+            return try await store.beginPass(plan, owner: owner, now: now, staleAfter: lockTimeout)
         }
     }
 
@@ -129,26 +154,41 @@ public struct Reconciler: Sendable {
             }
             // The last batch's position, being recorded in the queue's file while the next batch is
             // written to the mirror's: awaited before the next record, so positions are recorded in
-            // order and a lost lock is noticed one batch late at most.
+            // order and a lost lock is noticed one batch late at most. Never cancelled: a batch whose
+            // rows are in the mirror has its position recorded even when the pass stops (a resumed
+            // pass would list it again without counting it), and the record is one short write.
             var recording: Task<Bool, any Error>?
-            defer { recording?.cancel() }
-            while let batch = try await pages.takeAll() {
-                let applied = try await apply(batch, pass: pass.id)
-                counts.pages += batch.count
-                counts.listed += applied.reduce(0) { $0 + $1.firstListed }
-                counts.changed += applied.reduce(0) { $0 + $1.changed }
-                try await confirm(recording, pass: pass)
-                recording = Task { [store, owner, clock, position = batch.last!.position, counts] in
-                    try await store.recordPage(pass.id, owner: owner, position: position, counts: counts, now: clock.now)
-                }
-                let elapsed = clock.now.timeIntervalSince(rateStart)
-                onProgress(ReconcileProgress(
-                    source: source.name, type: pass.plan.type, pages: counts.pages, listed: counts.listed, changed: counts.changed,
-                    remaining: batch.last!.remaining, rowsPerSecond: elapsed > 0 ? Double(counts.listed - rowsAtStart) / elapsed : nil))
+            do {
+                try await writeBatches(from: pages, pass: pass, counts: &counts, recording: &recording, rateStart: rateStart, rowsAtStart: rowsAtStart)
+            } catch {
+                _ = try? await recording?.value
+                throw error
             }
-            try await confirm(recording, pass: pass)
-            recording = nil
         }
+    }
+
+    /// The writing side of `list`: takes every page that has arrived, writes them in one go, and
+    /// records the last one's position while the next write runs.
+    private func writeBatches(
+        from pages: BatchHandOff<ListedPage>, pass: ReconcilePass, counts: inout ReconcileCounts,
+        recording: inout Task<Bool, any Error>?, rateStart: Date, rowsAtStart: Int
+    ) async throws {
+        while let batch = try await pages.takeAll() {
+            let applied = try await apply(batch, pass: pass.id)
+            counts.pages += batch.count
+            counts.listed += applied.reduce(0) { $0 + $1.firstListed }
+            counts.changed += applied.reduce(0) { $0 + $1.changed }
+            try await confirm(recording, pass: pass)
+            recording = Task { [store, owner, clock, position = batch.last!.position, counts] in
+                try await store.recordPage(pass.id, owner: owner, position: position, counts: counts, now: clock.now)
+            }
+            let elapsed = clock.now.timeIntervalSince(rateStart)
+            onProgress(ReconcileProgress(
+                source: source.name, type: pass.plan.type, pages: counts.pages, listed: counts.listed, changed: counts.changed,
+                remaining: batch.last!.remaining, rowsPerSecond: elapsed > 0 ? Double(counts.listed - rowsAtStart) / elapsed : nil))
+        }
+        try await confirm(recording, pass: pass)
+        recording = nil
     }
 
     /// Pages that may wait for the writer: enough to fill a transaction while one commits, few enough
@@ -199,7 +239,7 @@ public struct Reconciler: Sendable {
     /// Waits for a page's position to be recorded; the record is refused once another run holds the pass.
     private func confirm(_ recording: Task<Bool, any Error>?, pass: ReconcilePass) async throws {
         guard let recording else { return }
-        let recorded = try await withTaskCancellationHandler { try await recording.value } onCancel: { recording.cancel() }
+        let recorded = try await recording.value
         guard recorded else { throw ReconcileError.lockLost(source: source.name, type: pass.plan.type) }
     }
 
@@ -359,12 +399,18 @@ public enum ReconcileError: Error, CustomStringConvertible {
     case listing(source: String, type: String, ProviderAPIError)
     /// Another run took the pass over (this process was presumed dead): it carries on, this one stops.
     case lockLost(source: String, type: String)
+    /// Stopped by a signal or a shutdown; `resumable` when the pass was let go of for the next run.
+    case interrupted(source: String, type: String, pages: Int, resumable: Bool)
 
     public var description: String {
         switch self {
         case .listing(let source, let type, let error): "listing \(source)/\(type) failed: \(error)"
         case .lockLost(let source, let type):
             "another run took over the pass of \(source)/\(type) (this one was silent past the lock timeout); it carries on from the last committed page"
+        case .interrupted(let source, let type, let pages, let resumable):
+            "interrupted after \(pages) pages; " + (resumable
+                ? "the next reconcile or resync of \(source)/\(type) resumes at the last committed page"
+                : "the pass could not be let go of, so the next run takes it over after the lock timeout")
         }
     }
 }

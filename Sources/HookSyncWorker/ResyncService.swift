@@ -27,7 +27,8 @@ public struct ReconcileTarget: Sendable {
     /// Records the pass again as a resync request if it was one and `error` says it did not get
     /// to run (the lock was held) or was cut short by shutdown. Returns whether it did.
     public func requeueIfInterrupted(by error: any Error, in store: any ReconcileStore) async -> Bool {
-        guard requested, error is ReconcileLockError || error is CancellationError else { return false }
+        let interrupted: Bool = if case ReconcileError.interrupted = error { true } else { error is CancellationError }
+        guard requested, error is ReconcileLockError || interrupted else { return false }
         let again = ResyncRequest(source: source.name, type: type, since: since, full: mode == .full)
         return (try? await store.requestResync(again, now: Date())) != nil
     }
@@ -71,8 +72,9 @@ public struct ResyncService: Service {
     }
 
     public func run() async throws {
-        // A pass in progress when the process is asked to stop is cancelled: it is recorded as failed
-        // (with its counts) and shows in `hooksync status`, and its lock is released at once.
+        // A pass in progress when the process is asked to stop is cancelled: it is let go of as it
+        // stands (status shows it interrupted, with its counts), and its request is recorded again, so
+        // the next run takes the pass over at once and resumes it at its last committed page.
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {

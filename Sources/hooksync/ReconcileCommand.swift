@@ -7,6 +7,8 @@ import HookSyncProviders
 import HookSyncSQLite
 import HookSyncWorker
 import Logging
+import Synchronization
+import UnixSignals
 
 /// What `reconcile` and `resync` share: which passes to run, and running them with progress and a summary.
 struct ReconcileOptions: ParsableArguments {
@@ -27,8 +29,10 @@ struct ReconcileCommand: AsyncParsableCommand {
             reconcile.max_clock_skew. Resyncs requested through POST /admin/resync and not yet taken by a \
             worker run first. Meant for cron (see scripts/deploy/crontab.example).
 
-            One pass per (source, type) at a time: a second one exits 1 saying who holds it. A pass whose \
-            process died is resumed from its last committed page by the next run after --lock-timeout. \
+            One pass per (source, type) at a time: a second one exits 1 saying who holds it. Ctrl-C or SIGTERM \
+            stops a pass after the page in hand and lets go of it (exit 130 or 143); a pass whose process was \
+            killed on this host is noticed at once; one whose holder elsewhere went silent is taken over after \
+            --lock-timeout. Each is resumed by the next run from its last committed page. \
             Exits 1 if any pass fails, with the reason.
             """)
 
@@ -163,9 +167,49 @@ struct ReconcileRunner {
 
                 """.utf8))
         }
+        let passes = Task { try await runPasses(plans, mirror: mirror, sink: sink) }
+        let stopSignal = await Self.cancelOnSignal(passes)
+        let outcome = await passes.result
+        stopSignal.cancel()
+        try await configured.transport?.shutdown()
+        try mirror?.close()
+        try store.close()
+        switch try outcome.get() {
+        case .interrupted(let signal): throw ExitCode(128 + signal)
+        case .failed: throw ExitCode(1)
+        case .succeeded: break
+        }
+    }
+
+    enum Outcome { case succeeded, failed, interrupted(signal: Int32) }
+
+    /// The first SIGINT or SIGTERM cancels the passes, which stop at the page in hand and are let go of
+    /// for the next run to resume; a second one quits at once. The watcher, cancelled, stops trapping.
+    static func cancelOnSignal(_ passes: Task<Outcome, any Error>) async -> Task<Void, Never> {
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        return Task {
+            var received = 0
+            for await signal in signals {
+                received += 1
+                if received > 1 { exit(128 + signal.rawValue) }
+                Self.interruptedBy.withLock { $0 = signal.rawValue }
+                FileHandle.standardError.write(Data("\r\u{1B}[Khooksync: \(signal): stopping after the page in hand; again to quit at once\n".utf8))
+                passes.cancel()
+            }
+        }
+    }
+
+    static let interruptedBy = Mutex<Int32?>(nil)
+
+    private func runPasses(_ plans: [ReconcileTarget], mirror: MirrorStore?, sink: any Sink) async throws -> Outcome {
         let terminal = isatty(STDERR_FILENO) == 1
-        var failures: [String] = []
-        for plan in plans {
+        var failed = false
+        for (index, plan) in plans.enumerated() {
+            if Task.isCancelled, let signal = Self.interruptedBy.withLock({ $0 }) {
+                let skipped = plans[index...].map { "\($0.source.name)/\($0.type)" }.joined(separator: ", ")
+                FileHandle.standardError.write(Data("hooksync: not started: \(skipped)\n".utf8))
+                return .interrupted(signal: signal)
+            }
             let (api, transport) = try WorkerAssembly.makeAPI(plan.source, clock: SystemWallClock())
             let reconciler = Reconciler(
                 store: store, source: plan.source, api: api, mirror: mirror, sink: sink, lockTimeout: lockTimeout, logger: logger,
@@ -179,14 +223,12 @@ struct ReconcileRunner {
                 let requeued = await plan.requeueIfInterrupted(by: error, in: store)
                 let message = Self.failureMessage(plan, error) + (requeued ? " (the resync request is kept for the next run)" : "")
                 FileHandle.standardError.write(Data("hooksync: \(message)\n".utf8))
-                failures.append(message)
+                failed = true
             }
             try await transport.shutdown()
         }
-        try await configured.transport?.shutdown()
-        try mirror?.close()
-        try store.close()
-        if !failures.isEmpty { throw ExitCode(1) }
+        if let signal = Self.interruptedBy.withLock({ $0 }) { return .interrupted(signal: signal) }
+        return failed ? .failed : .succeeded
     }
 
     static func describe(_ summary: ReconcileSummary) -> String {

@@ -46,6 +46,7 @@ struct AwaitingQueueStore: QueueStore {
     func recordPage(_ passID: Int64, owner: String, position: ListingPosition, counts: ReconcileCounts, now: Date) async throws -> Bool {
         try await base.recordPage(passID, owner: owner, position: position, counts: counts, now: now)
     }
+    func releasePass(_ passID: Int64, owner: String) async throws -> Bool { try await base.releasePass(passID, owner: owner) }
     func heartbeat(_ passID: Int64, owner: String, now: Date) async throws -> Bool { try await base.heartbeat(passID, owner: owner, now: now) }
     func finishPass(_ passID: Int64, counts: ReconcileCounts, watermark: Date?, now: Date) async throws {
         try await base.finishPass(passID, counts: counts, watermark: watermark, now: now)

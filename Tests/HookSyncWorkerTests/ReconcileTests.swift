@@ -256,6 +256,33 @@ final class FakeUpstream: ProviderAPI {
         #expect(upstream.with { $0.rateLimitedAnswers } >= 2, "the pass kept waiting, asking again after each retry-after")
     }
 
+    @Test func aCancelledPassIsLetGoOfAndTheNextRunResumesItAtOnce() async throws {
+        for index in 0..<30 { upstream.put("i\(index)", modified: base.addingTimeInterval(Double(-1_000 + index))) }
+        upstream.with { $0.rateLimitPageUntilLifted = (page: 2, retryAfter: .milliseconds(50)) }
+        let first = Task { try await reconciler(pageSize: 10, owner: "interrupted-host:7").run(type: "customer", mode: .incremental) }
+        try await waitUntil("the pass waits for its third page") { upstream.with { $0.rateLimitedAnswers } >= 1 }
+        try await waitUntil("the first two pages are committed") { try await database.store.recentPasses(limit: 1).first?.counts.pages == 2 }
+        first.cancel()
+        do {
+            _ = try await first.value
+            Issue.record("a cancelled pass finished")
+        } catch ReconcileError.interrupted(_, _, _, let resumable) {
+            #expect(resumable)
+        }
+        let left = try #require(try await database.store.recentPasses(limit: 1).first)
+        #expect(left.state == "interrupted")
+        #expect(left.counts.pages == 2)
+        #expect(try await database.store.heartbeat(left.id, owner: "interrupted-host:7", now: database.clock.now) == false,
+                "its holder has let go: it cannot claim the pass back")
+
+        upstream.with { $0.rateLimitPageUntilLifted = nil }
+        // No time passes: a released pass is not waited out like a silent one.
+        let resumed = try await reconciler(pageSize: 10, owner: "next").run(type: "customer", mode: .incremental)
+        #expect(resumed.resumed && resumed.passID == left.id)
+        #expect(resumed.counts.listed == 30)
+        #expect(try await mirrored().count == 30)
+    }
+
     @Test func aHolderThatWasTakenOverCanNeitherRecordPagesNorHeartbeat() async throws {
         let plan = ReconcilePassPlan(source: "economic", type: "customer", mode: .incremental, listedFrom: nil, upperBound: base)
         let pass = try await database.store.beginPass(plan, owner: "stalled", now: base, staleAfter: .seconds(300))

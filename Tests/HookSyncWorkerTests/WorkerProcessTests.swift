@@ -4,6 +4,7 @@ import HookSyncSQLite
 import HookSyncSimulator
 import HookSyncTestSupport
 import Hummingbird
+import Synchronization
 import Testing
 
 /// `hooksync worker` as separate processes against one database and the provider simulator over
@@ -189,5 +190,114 @@ struct WorkerProcessTests {
                 "\(result.standardError)")
             #expect(result.standardError.contains("(custmer is not among economic's reconcile.types: customer)"), "\(result.standardError)")
         }
+    }
+
+    @Test func aResyncStoppedByCtrlCLetsGoOfItsPassAndTheNextRunResumesIt() async throws {
+        try await interruptAResync(with: SIGINT) { interrupted in
+            #expect(interrupted.status == 128 + SIGINT)
+            #expect(interrupted.standardError.contains("hooksync: SIGINT: stopping after the page in hand"), "\(interrupted.standardError)")
+            // How many pages were committed before the signal depends on the writer's timing; what was
+            // committed is what the rerun resumes from.
+            #expect(interrupted.standardError.contains(" pages; the next reconcile or resync of economic/customer resumes at the last committed page"),
+                    "\(interrupted.standardError)")
+            let status = try await ChildProcess.start(hooksync, ["status", "--config", config], environment: environment).wait(timeout: .seconds(30))
+            #expect(status.standardOutput.contains("economic/customer full interrupted"), "\(status.standardOutput)")
+        }
+    }
+
+    @Test func aResyncKilledOutrightIsTakenOverAtOnceByTheNextRunOnTheSameHost() async throws {
+        // The lock timeout is 5 minutes, but the holder's process is gone, which this host can tell.
+        try await interruptAResync(with: SIGKILL) { killed in
+            #expect(killed.status == 128 + SIGKILL || killed.status == SIGKILL)
+        }
+    }
+
+    /// Starts `resync --full` against a listing of 50 customers in pages of 10 that holds back its fourth
+    /// request (each keyset page re-lists the second it starts at, so requests start at rows 0, 9, 18, 27), stops the process there with `signal`, checks what it left with `afterStop`, then releases
+    /// the listing and checks that a second run resumes where the first had committed, not at the start.
+    private func interruptAResync(with signal: Int32, afterStop: (ChildProcess.Result) async throws -> Void) async throws {
+        let listing = HeldEconomicListing(rows: 50, pageSize: 10, holdFrom: 20)
+        try await withLoopbackServer(listing.router()) { port in
+            try """
+                database: ./queue.sqlite
+                sources:
+                  - name: economic
+                    kind: economic
+                    webhook_token: unused
+                    api: { base_url: "http://127.0.0.1:\(port)/economic", app_secret_token: a, agreement_grant_token: g }
+                    reconcile: { types: [customer] }
+                """.write(toFile: config, atomically: true, encoding: .utf8)
+            _ = try await ChildProcess.start(hooksync, ["migrate", "--config", config], environment: environment).wait(timeout: .seconds(30))
+            let arguments = ["resync", "--source", "economic", "--type", "customer", "--full", "--config", config]
+
+            let first = try ChildProcess.start(hooksync, arguments, environment: environment)
+            try await waitUntil("the resync waits for its fourth page") { listing.waiting >= 1 }
+            // Stopped once the three pages before are committed, so the rerun's counts are exact: a page
+            // written but not yet recorded when a process is killed is listed again by the rerun but not
+            // counted, its rows being marked as listed by the pass already.
+            let store = try SQLiteQueueStore.open(path: folder.appending(path: "queue.sqlite").path)
+            defer { try? store.close() }
+            try await waitUntil("three pages are committed") { try await store.recentPasses(limit: 1).first?.counts.pages == 3 }
+            first.kill(signal)
+            try await afterStop(try await first.wait(timeout: .seconds(30)))
+
+            listing.release()
+            let offsetsBefore = listing.requestedOffsets.count
+            let rerun = try await ChildProcess.start(hooksync, arguments, environment: environment).wait(timeout: .seconds(60))
+            #expect(rerun.status == 0, "\(rerun.standardError)")
+            #expect(rerun.standardOutput.contains("economic/customer (full, resumed): listed 50, changed 50, deleted 0"), "\(rerun.standardOutput)")
+            let rerunOffsets = listing.requestedOffsets.dropFirst(offsetsBefore)
+            #expect((rerunOffsets.first ?? 0) > 0, "resumed at the keyset of the last committed page, not from the start: \(rerunOffsets)")
+        }
+    }
+
+}
+
+/// An e-conomic customers listing: `rows` customers, customer n last updated at second n, served
+/// `pageSize` at a time from the query's `lastUpdated$gte` keyset. A request whose first row is at
+/// `holdFrom` or later waits until `release()`, so that a pass can be stopped in the middle.
+final class HeldEconomicListing: Sendable {
+    let rows: Int, pageSize: Int, holdFrom: Int
+    static let epoch = Date(timeIntervalSince1970: 1_767_225_600)
+    private let state = Mutex<(released: Bool, waiting: Int, offsets: [Int])>((false, 0, []))
+
+    init(rows: Int, pageSize: Int, holdFrom: Int) {
+        self.rows = rows
+        self.pageSize = pageSize
+        self.holdFrom = holdFrom
+    }
+
+    var waiting: Int { state.withLock { $0.waiting } }
+    /// The index of the first row of every request, in order.
+    var requestedOffsets: [Int] { state.withLock { $0.offsets } }
+    func release() { state.withLock { $0.released = true } }
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/economic/customers") { request, _ -> Response in
+            let query = request.uri.queryParameters
+            var first = 0
+            if let filter = query.get("filter"), filter.hasPrefix("lastUpdated$gte:"),
+               let since = ISO8601DateFormatter().date(from: String(filter.dropFirst("lastUpdated$gte:".count))) {
+                first = max(0, Int(since.timeIntervalSince(Self.epoch)) - 1)
+            }
+            let offset = first + (query.get("skippages", as: Int.self) ?? 0) * self.pageSize
+            let held = self.state.withLock { state -> Bool in
+                state.offsets.append(offset)
+                if offset >= self.holdFrom && !state.released { state.waiting += 1; return true }
+                return false
+            }
+            if held { while !self.state.withLock({ $0.released }) { try await Task.sleep(for: .milliseconds(10)) } }
+            let formatter = ISO8601DateFormatter()
+            let page = (offset..<min(self.rows, offset + self.pageSize)).map { index in
+                let number = index + 1
+                let updated = formatter.string(from: Self.epoch.addingTimeInterval(Double(number)))
+                return #"{"customerNumber":\#(number),"name":"Customer \#(number)","lastUpdated":"\#(updated)"}"#
+            }
+            let more = offset + self.pageSize < self.rows
+            let body = #"{"collection":[\#(page.joined(separator: ","))],"pagination":{"results":\#(self.rows - first)\#(more ? #","nextPage":"next""# : "")}}"#
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
+        return router
     }
 }
