@@ -402,6 +402,11 @@ public enum ReconcileError: Error, CustomStringConvertible {
     /// Stopped by a signal or a shutdown; `resumable` when the pass was let go of for the next run.
     case interrupted(source: String, type: String, pages: Int, resumable: Bool)
 
+    /// Stopped rather than failed.
+    public var isInterruption: Bool {
+        if case .interrupted = self { true } else { false }
+    }
+
     public var description: String {
         switch self {
         case .listing(let source, let type, let error): "listing \(source)/\(type) failed: \(error)"

@@ -27,10 +27,11 @@ public struct ReconcileTarget: Sendable {
     /// Records the pass again as a resync request if it was one and `error` says it did not get
     /// to run (the lock was held) or was cut short by shutdown. Returns whether it did.
     public func requeueIfInterrupted(by error: any Error, in store: any ReconcileStore) async -> Bool {
-        let interrupted: Bool = if case ReconcileError.interrupted = error { true } else { error is CancellationError }
+        let interrupted = (error as? ReconcileError)?.isInterruption ?? (error is CancellationError)
         guard requested, error is ReconcileLockError || interrupted else { return false }
         let again = ResyncRequest(source: source.name, type: type, since: since, full: mode == .full)
-        return (try? await store.requestResync(again, now: Date())) != nil
+        // In a task of its own: a shutdown's cancellation, which is what stopped the pass, would refuse the write.
+        return await Task { (try? await store.requestResync(again, now: Date())) != nil }.value
     }
 }
 
@@ -102,6 +103,11 @@ public struct ResyncService: Service {
                 logger.notice("resync done", metadata: [
                     "source": "\(summary.source)", "type": "\(summary.type)", "mode": "\(summary.mode.rawValue)",
                     "listed": "\(summary.counts.listed)", "changed": "\(summary.counts.changed)", "deleted": "\(summary.counts.deleted)",
+                ])
+            } catch let error as ReconcileError where error.isInterruption {
+                let requeued = await target.requeueIfInterrupted(by: error, in: store)
+                logger.notice("resync interrupted by the worker's shutdown", metadata: [
+                    "source": "\(target.source.name)", "type": "\(target.type)", "detail": "\(error)", "asked_for_again": "\(requeued)",
                 ])
             } catch {
                 let requeued = await target.requeueIfInterrupted(by: error, in: store)

@@ -212,22 +212,59 @@ struct WorkerProcessTests {
         }
     }
 
+    @Test func aResyncTheWorkerIsRunningWhenItStopsIsAskedForAgainAndResumedByTheNextWorker() async throws {
+        let listing = HeldEconomicListing(rows: 50, pageSize: 10, holdFrom: 20)
+        try await withLoopbackServer(listing.router()) { port in
+            try await writeConfig(listingOn: port)
+            let store = try SQLiteQueueStore.open(path: folder.appending(path: "queue.sqlite").path)
+            defer { try? store.close() }
+            _ = try await store.requestResync(ResyncRequest(source: "economic", type: "customer", since: nil, full: true), now: Date())
+
+            let worker = try ChildProcess.start(hooksync, ["worker", "--config", config], environment: environment)
+            try await waitUntil("the resync waits for its fourth page") { listing.waiting >= 1 }
+            try await waitUntil("three pages are committed") { try await store.recentPasses(limit: 1).first?.counts.pages == 3 }
+            worker.kill(SIGTERM)
+            let stopped = try await worker.wait(timeout: .seconds(30))
+            #expect(stopped.status == 0, "\(stopped.standardError)")
+            let status = try await ChildProcess.start(hooksync, ["status", "--config", config], environment: environment).wait(timeout: .seconds(30))
+            #expect(status.standardOutput.contains("1 resync request(s) waiting for the next run"), "\(status.standardOutput)")
+            #expect(status.standardOutput.contains("#1 economic/customer full interrupted"), "\(status.standardOutput)")
+
+            listing.release()
+            let offsetsBefore = listing.requestedOffsets.count
+            let next = try ChildProcess.start(hooksync, ["worker", "--config", config], environment: environment)
+            try await waitUntil("the resync is done") { try await store.recentPasses(limit: 1).first?.state == "succeeded" }
+            next.kill(SIGTERM)
+            _ = try await next.wait(timeout: .seconds(30))
+            let pass = try #require(try await store.recentPasses(limit: 1).first)
+            #expect(pass.id == 1, "the interrupted pass was resumed, not a new one started")
+            #expect(pass.counts.listed == 50 && pass.counts.pages == 6)
+            #expect((listing.requestedOffsets.dropFirst(offsetsBefore).first ?? 0) > 0, "resumed where the first worker had committed")
+        }
+    }
+
+    /// A config whose economic source lists from `port`, migrated.
+    private func writeConfig(listingOn port: Int) async throws {
+        try """
+            database: ./queue.sqlite
+            sources:
+              - name: economic
+                kind: economic
+                webhook_token: unused
+                api: { base_url: "http://127.0.0.1:\(port)/economic", app_secret_token: a, agreement_grant_token: g }
+                reconcile: { types: [customer] }
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let migrate = try await ChildProcess.start(hooksync, ["migrate", "--config", config], environment: environment).wait(timeout: .seconds(30))
+        try #require(migrate.status == 0, "\(migrate.standardError)")
+    }
+
     /// Starts `resync --full` against a listing of 50 customers in pages of 10 that holds back its fourth
     /// request (each keyset page re-lists the second it starts at, so requests start at rows 0, 9, 18, 27), stops the process there with `signal`, checks what it left with `afterStop`, then releases
     /// the listing and checks that a second run resumes where the first had committed, not at the start.
     private func interruptAResync(with signal: Int32, afterStop: (ChildProcess.Result) async throws -> Void) async throws {
         let listing = HeldEconomicListing(rows: 50, pageSize: 10, holdFrom: 20)
         try await withLoopbackServer(listing.router()) { port in
-            try """
-                database: ./queue.sqlite
-                sources:
-                  - name: economic
-                    kind: economic
-                    webhook_token: unused
-                    api: { base_url: "http://127.0.0.1:\(port)/economic", app_secret_token: a, agreement_grant_token: g }
-                    reconcile: { types: [customer] }
-                """.write(toFile: config, atomically: true, encoding: .utf8)
-            _ = try await ChildProcess.start(hooksync, ["migrate", "--config", config], environment: environment).wait(timeout: .seconds(30))
+            try await writeConfig(listingOn: port)
             let arguments = ["resync", "--source", "economic", "--type", "customer", "--full", "--config", config]
 
             let first = try ChildProcess.start(hooksync, arguments, environment: environment)
