@@ -209,6 +209,9 @@ struct WorkerProcessTests {
         // The lock timeout is 5 minutes, but the holder's process is gone, which this host can tell.
         try await interruptAResync(with: SIGKILL) { killed in
             #expect(killed.status == 128 + SIGKILL || killed.status == SIGKILL)
+            let status = try await ChildProcess.start(hooksync, ["status", "--config", config], environment: environment).wait(timeout: .seconds(30))
+            #expect(status.standardOutput.contains("economic/customer full running (its holder \(ProcessInfo.processInfo.hostName):"), "\(status.standardOutput)")
+            #expect(status.standardOutput.contains(" is gone: the next run resumes it)"), "\(status.standardOutput)")
         }
     }
 
