@@ -25,7 +25,8 @@ extension SQLiteQueueStore {
                         startedAt: Date(millisecondsSince1970: running["started_at"]),
                         silentFor: max(0, now.timeIntervalSince(heartbeat)), takeOverAfter: staleAfter)
                 }
-                // The holder died (or let go: a released pass's heartbeat is 0): carry on its pass (same id, same bounds) from its last committed page.
+                // The holder died, or let go (a released pass's heartbeat is 0): carry on its pass (same id,
+                // same bounds) from its last committed page.
                 let id: Int64 = running["id"]
                 try db.execute(sql: "UPDATE reconcile_pass SET owner = ?, heartbeat_at = ? WHERE id = ?", arguments: [owner, now.millisecondsSince1970, id])
                 var pass = try Self.pass(Row.fetchOne(db, sql: "SELECT * FROM reconcile_pass WHERE id = ?", arguments: [id])!)
@@ -146,7 +147,8 @@ extension SQLiteQueueStore {
             plan: ReconcilePassPlan(
                 source: row["source"], type: row["entity_type"], mode: ReconcileMode(rawValue: row["mode"]) ?? .incremental,
                 listedFrom: date("listed_from"), upperBound: date("upper_bound") ?? Date()),
-            state: row["state"] == "running" && (row["heartbeat_at"] as Int64) == released ? "interrupted" : row["state"], owner: row["owner"], startedAt: date("started_at") ?? Date(), finishedAt: date("finished_at"),
+            state: row["state"] == "running" && (row["heartbeat_at"] as Int64) == released ? "interrupted" : row["state"],
+            owner: row["owner"], startedAt: date("started_at") ?? Date(), finishedAt: date("finished_at"),
             position: ListingPosition(since: date("resume_since"), page: row["resume_page"], cursor: row["resume_cursor"]),
             counts: ReconcileCounts(pages: row["pages"], listed: row["listed"], changed: row["changed"], deleted: row["deleted"]),
             error: row["error"], resumed: false)

@@ -170,17 +170,7 @@ struct WorkerProcessTests {
         // A provider with no such collection answers 404, as e-conomic does for a path it lacks (the
         // simulator lists any type, so a bare router stands in for the provider here).
         try await withLoopbackServer(Router()) { port in
-            try """
-                database: ./queue.sqlite
-                sources:
-                  - name: economic
-                    kind: economic
-                    webhook_token: unused
-                    api: { base_url: "http://127.0.0.1:\(port)/economic", app_secret_token: a, agreement_grant_token: g }
-                    reconcile: { types: [customer] }
-                """.write(toFile: config, atomically: true, encoding: .utf8)
-            _ = try await ChildProcess.start(hooksync, ["migrate", "--config", config], environment: environment).wait(timeout: .seconds(30))
-
+            try await writeConfig(listingOn: port)
             let result = try await ChildProcess.start(
                 hooksync, ["resync", "--source", "economic", "--type", "custmer", "--full", "--config", config], environment: environment
             ).wait(timeout: .seconds(60))
@@ -246,7 +236,7 @@ struct WorkerProcessTests {
         }
     }
 
-    /// A config whose economic source lists from `port`, migrated.
+    /// A config whose economic source (reconcile.types: customer) lists from `port`, migrated.
     private func writeConfig(listingOn port: Int) async throws {
         try """
             database: ./queue.sqlite
