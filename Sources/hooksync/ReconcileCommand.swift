@@ -205,7 +205,8 @@ struct ReconcileRunner {
         let terminal = isatty(STDERR_FILENO) == 1
         var failed = false
         for (index, plan) in plans.enumerated() {
-            if Task.isCancelled, let signal = Self.interruptedBy.withLock({ $0 }) {
+            // Set before the passes are cancelled: the signal, not the cancellation, says why they stop.
+            if let signal = Self.interruptedBy.withLock({ $0 }) {
                 let skipped = plans[index...].map { "\($0.source.name)/\($0.type)" }.joined(separator: ", ")
                 FileHandle.standardError.write(Data("hooksync: not started: \(skipped)\n".utf8))
                 return .interrupted(signal: signal)
