@@ -65,7 +65,7 @@ public final class MirrorStore: Sink {
         var migrator = DatabaseMigrator()
         for migration in embeddedMirrorMigrations {
             let sql = migration.sql
-            migrator.registerMigration(migration.identifier) { db in try db.execute(sql: sql) }
+            migrator.registerMigration(migration.identifier) { db in try db.execute(sql: sql.replacingOccurrences(of: "+", with: " ")) }
         }
         return migrator
     }()
@@ -294,10 +294,9 @@ enum ListingBatch {
             for chunk in chunks(of: group) {
                 var present = Array(chunk)
                 if expectAbsent {
-                    let inserted = try insertAbsent(chunk, source: source, type: type, pass: pass, syncedAt: syncedAt, in: db)
-                    applied.firstListed += inserted.count
-                    applied.changed += inserted.count
-                    present.removeAll { inserted.contains($0.id) }
+                    present = try insertAbsent(chunk, source: source, type: type, pass: pass, syncedAt: syncedAt, in: db)
+                    applied.firstListed += chunk.count - present.count
+                    applied.changed += chunk.count - present.count
                 }
                 guard !present.isEmpty else { continue }
                 let stored = try storedState(of: present.map(\.id), source: source, type: type, in: db)
@@ -320,14 +319,24 @@ enum ListingBatch {
         return applied
     }
 
-    /// Inserts the rows the mirror lacks, leaving the others alone; the ids inserted.
-    static func insertAbsent(_ rows: ArraySlice<Listed>, source: String, type: String, pass: Int64, syncedAt: Int64, in db: Database) throws -> Set<String> {
+    /// Inserts the rows the mirror lacks, leaving the others alone; the rows it left, already stored.
+    ///
+    /// Which rows went in is told by their rowids rather than by `RETURNING`: a new row's rowid is one
+    /// above the table's largest, so the rows above the largest before the insert are the ones it
+    /// added. In a backfill every row goes in, the count of changes says so, and nothing is read back;
+    /// `RETURNING` built a result row, and the caller a `String` and a set entry, for each of them.
+    static func insertAbsent(_ rows: ArraySlice<Listed>, source: String, type: String, pass: Int64, syncedAt: Int64, in db: Database) throws -> [Listed] {
+        let largestBefore = try Int64.fetchOne(db.cachedStatement(sql: largestRowIDSQL)) ?? 0
+        // Past the largest rowid SQLite picks new ones at random: the rule above no longer holds.
+        guard largestBefore < Int64.max else { return Array(rows) }
         let statement = try db.cachedStatement(sql: insertAbsentSQL)
         try bindListed(rows, source: source, type: type, pass: pass, syncedAt: syncedAt, to: statement)
-        var inserted = Set<String>(minimumCapacity: rows.count)
-        let ids = try String.fetchCursor(statement)
-        while let id = try ids.next() { inserted.insert(id) }
-        return inserted
+        try statement.execute()
+        // The rows of a group are distinct (`group`) and the padding repeats one of them, so the
+        // changes number the distinct rows inserted.
+        if db.changesCount == rows.count { return [] }
+        let inserted = try Set(String.fetchAll(db.cachedStatement(sql: insertedSinceSQL), arguments: [largestBefore]))
+        return rows.filter { !inserted.contains($0.id) }
     }
 
     // The statements' texts, made once rather than on every call (each is some 3 KB of placeholders).
@@ -335,8 +344,9 @@ enum ListingBatch {
         INSERT INTO mirror_entity (source, entity_type, entity_id, data, remote_modified_at, synced_at, deleted, listed_in_pass)
         VALUES \(listedValues)
         ON CONFLICT (source, entity_type, entity_id) DO NOTHING
-        RETURNING entity_id
         """
+    static let largestRowIDSQL = "SELECT max(rowid) FROM mirror_entity"
+    static let insertedSinceSQL = "SELECT entity_id FROM mirror_entity WHERE rowid > ?"
     static let storedStateSQL = """
         SELECT entity_id, remote_modified_at, listed_in_pass FROM mirror_entity
         WHERE source = ?1 AND entity_type = ?2 AND entity_id IN (\(placeholders(from: 3, count: chunk)))
