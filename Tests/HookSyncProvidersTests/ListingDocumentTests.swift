@@ -42,6 +42,21 @@ import Testing
         #expect(fast.meta["collection"] as? [Any] != nil, "the rows array is emptied, not dropped")
     }
 
+    /// Rows are slices of the answer's body, so they must be taken at the body's own indices: a body
+    /// that is itself a slice of a larger buffer does not start at 0.
+    @Test func eachRowIsItsOwnBytesWhereverTheBodyStarts() throws {
+        let json = #"{"collection": [{"customerNumber": 1, "lastUpdated": "2024-03-01T10:00:00Z"}, {"customerNumber": 22}]}"#
+        let buffer = Data(("garbage before" + json + "and after").utf8)
+        let body = buffer.dropFirst("garbage before".utf8.count).dropLast("and after".utf8.count)
+        #expect(body.startIndex != 0)
+        let page = try ListingWire.document(APIResponse(status: 200, body: body), provider: "p", retryAfter: { _ in nil }, source: "s", type: "t",
+                                            fields: economic, modifiedAt: ISOTimestamp.parse)
+        #expect(page.rows.map { String(decoding: $0.json, as: UTF8.self) }
+            == [#"{"customerNumber": 1, "lastUpdated": "2024-03-01T10:00:00Z"}"#, #"{"customerNumber": 22}"#])
+        // What a sink does with them: a copy holds the same bytes from index 0.
+        #expect(Array(page.rows[1].json) == Array(#"{"customerNumber": 22}"#.utf8))
+    }
+
     @Test func stringIdsAndTheFirstTimeFieldThatIsAString() throws {
         let json = #"{"data": [{"id": "a-1", "updatedAt": "2024-03-01T10:00:00Z"}, {"updated_at": "2024-03-02T10:00:00Z", "id": "b", "updatedAt": "2020-01-01T00:00:00Z"}], "next_cursor": "c2"}"#
         let (fast, whole) = try read(json, standard)
