@@ -98,6 +98,20 @@ final class BatchHandOff<Element: Sendable>: Sendable {
         producer?.resume()
     }
 
+    /// Everything queued now, in order, without waiting: possibly nothing. The end of the stream (or
+    /// its error) is left for `takeAll` to report.
+    func takeQueued() -> [Element] {
+        let (elements, producer) = state.withLock { state in
+            defer {
+                state.queued = []
+                state.waitingProducer = nil
+            }
+            return (state.queued, state.queued.isEmpty ? nil : state.waitingProducer)
+        }
+        producer?.resume()
+        return elements
+    }
+
     /// Everything queued, in order, waiting for at least one element; `nil` once the producer has
     /// finished and everything is taken. Throws the producer's error after the elements queued before it.
     func takeAll() async throws -> [Element]? {

@@ -173,7 +173,13 @@ public struct Reconciler: Sendable {
         from pages: BatchHandOff<ListedPage>, pass: ReconcilePass, counts: inout ReconcileCounts,
         recording: inout Task<Bool, any Error>?, rateStart: Date, rowsAtStart: Int
     ) async throws {
-        while let batch = try await pages.takeAll() {
+        while var batch = try await pages.takeAll() {
+            // A writer that keeps up with the listing finds one page at a time, and a transaction per
+            // page rewrote the B-trees' right edges and fsynced a thousand times a million rows.
+            if batch.count < Self.pagesAhead {
+                try? await Task.sleep(for: Self.writeLinger)
+                batch += pages.takeQueued()
+            }
             let applied = try await apply(batch, pass: pass.id)
             counts.pages += batch.count
             counts.listed += applied.reduce(0) { $0 + $1.firstListed }
@@ -193,7 +199,12 @@ public struct Reconciler: Sendable {
 
     /// Pages that may wait for the writer: enough to fill a transaction while one commits, few enough
     /// that a listing of millions of rows streams through in constant memory.
-    public static let pagesAhead = 4
+    public static let pagesAhead = 16
+
+    /// How long a write of fewer than `pagesAhead` pages waits for more to join its transaction: a few
+    /// pages' time against a local listing, and nothing a remote provider's round trip would notice.
+    /// Measured on a million-row resync: 6% less CPU, most of it the system's (docs/benchmarks.md).
+    static let writeLinger: Duration = .milliseconds(10)
 
     /// One page of the listing as the writer takes it: the rows not yet synced by this pass, and where
     /// the listing goes on after them.

@@ -47,6 +47,20 @@ import Testing
         #expect(try await handOff.takeAll() == [3])
     }
 
+    @Test func takingWhatIsQueuedNeverWaitsAndMakesRoomForAHeldProducer() async throws {
+        let handOff = BatchHandOff<Int>(capacity: 2)
+        #expect(handOff.takeQueued() == [])
+        let producer = Task { for n in 1...4 { try await handOff.send(n) } }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(handOff.takeQueued() == [1, 2])
+        try await producer.value
+        #expect(handOff.takeQueued() == [3, 4])
+        // The end is still reported by takeAll, after what was queued before it.
+        handOff.finish()
+        #expect(handOff.takeQueued() == [])
+        #expect(try await handOff.takeAll() == nil)
+    }
+
     @Test func closingWakesAWaitingProducerWithCancellation() async throws {
         let handOff = BatchHandOff<Int>(capacity: 1)
         try await handOff.send(1)

@@ -303,10 +303,13 @@ final class FakeUpstream: ProviderAPI {
         for index in 0..<25 { upstream.put(String(format: "s%02d", index), modified: base.addingTimeInterval(-500)) }
         for index in 0..<35 { upstream.put("u\(index)", modified: base.addingTimeInterval(Double(-400 + index))) }
         let seen = Mutex<[ReconcileProgress]>([])
-        var reconciler = reconciler(pageSize: 10)
+        // Pages of 3: some 45 pages, more than one write can take (a page, and up to `pagesAhead`
+        // that join it), so there are reports before the end.
+        var reconciler = reconciler(pageSize: 3)
         reconciler.onProgress = { progress in seen.withLock { $0.append(progress) } }
         let summary = try await reconciler.run(type: "customer", mode: .incremental)
         #expect(summary.counts.listed == 100)
+        #expect(summary.counts.pages > 2 * (Reconciler.pagesAhead + 1))
         let progress = seen.withLock { $0 }
         // Pages that arrive while a write commits are reported together, so there are fewer reports
         // than pages; at least one comes while rows remain.
@@ -339,16 +342,19 @@ final class FakeUpstream: ProviderAPI {
     }
 
     @Test func pagesListedWhileAWriteCommitsAreWrittenTogetherAndTheListingStaysBoundedAhead() async throws {
-        for index in 0..<100 { upstream.put("p\(index)", modified: base.addingTimeInterval(Double(-1_000 + index))) }
+        // Long enough that the listing cannot all fit in the first write (a page, and what joined it
+        // while it lingered: up to `pagesAhead` more), the hand-off behind it, and the page in hand.
+        for index in 0..<1_000 { upstream.put("p\(index)", modified: base.addingTimeInterval(Double(-10_000 + index))) }
         let sink = HeldFirstWrite(upstream: upstream)
         var reconciler = reconciler(pageSize: 10)
         reconciler.mirror = nil
         reconciler.sink = sink
         let summary = try await reconciler.run(type: "customer", mode: .incremental)
-        #expect(summary.counts.listed == 100)
-        #expect(summary.counts.pages == 11)
+        #expect(summary.counts.listed == 1_000)
+        #expect(summary.counts.pages == 111)
         let writes = sink.rowsPerWrite
-        #expect(writes.reduce(0, +) == 100)
+        #expect(writes.reduce(0, +) == 1_000)
+        try #require(writes.count >= 2)
         // Every page after the first starts with the last row of the one before (its keyset second
         // is listed again), so it brings 9 new rows.
         let pagesInFirstWrite = 1 + (writes[0] - 10) / 9
