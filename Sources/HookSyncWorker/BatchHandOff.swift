@@ -98,6 +98,11 @@ final class BatchHandOff<Element: Sendable>: Sendable {
         producer?.resume()
     }
 
+    /// The producer has said it is done (or failed, or the consumer closed): nothing more will be queued.
+    var isFinished: Bool {
+        state.withLock { $0.end != nil }
+    }
+
     /// Everything queued now, in order, without waiting: possibly nothing. The end of the stream (or
     /// its error) is left for `takeAll` to report.
     func takeQueued() -> [Element] {

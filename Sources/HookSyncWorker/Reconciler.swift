@@ -34,6 +34,10 @@ public struct Reconciler: Sendable {
     public var logger: Logger
     /// Hears about every committed page.
     public var onProgress: @Sendable (ReconcileProgress) -> Void
+    /// How long a write of fewer than `lingerBelow` pages waits for more to join its transaction: a
+    /// few pages' time against a local listing, and nothing beside a remote provider's round trip.
+    /// Measured on a million-row resync: 6% less CPU, most of it the system's (docs/benchmarks.md).
+    public var writeLinger: Duration = .milliseconds(10)
 
     public init(
         store: any ReconcileStore, source: SourceConfiguration, api: any ProviderAPI, mirror: MirrorStore?, sink: any Sink,
@@ -174,10 +178,11 @@ public struct Reconciler: Sendable {
         recording: inout Task<Bool, any Error>?, rateStart: Date, rowsAtStart: Int
     ) async throws {
         while var batch = try await pages.takeAll() {
-            // A writer that keeps up with the listing finds one page at a time, and a transaction per
-            // page rewrote the B-trees' right edges and fsynced a thousand times a million rows.
-            if batch.count < Self.pagesAhead {
-                try? await Task.sleep(for: Self.writeLinger)
+            // A writer that keeps up with the listing finds a page or two at a time, and a transaction
+            // per page rewrote the B-trees' right edges and fsynced a thousand times a million rows.
+            // One that is behind finds more, and goes straight on; so does the listing's last write.
+            if batch.count < Self.lingerBelow, !pages.isFinished {
+                try? await Task.sleep(for: writeLinger)
                 batch += pages.takeQueued()
             }
             let applied = try await apply(batch, pass: pass.id)
@@ -201,10 +206,8 @@ public struct Reconciler: Sendable {
     /// that a listing of millions of rows streams through in constant memory.
     public static let pagesAhead = 16
 
-    /// How long a write of fewer than `pagesAhead` pages waits for more to join its transaction: a few
-    /// pages' time against a local listing, and nothing a remote provider's round trip would notice.
-    /// Measured on a million-row resync: 6% less CPU, most of it the system's (docs/benchmarks.md).
-    static let writeLinger: Duration = .milliseconds(10)
+    /// A write of fewer pages than this has caught up with the listing, and lingers (`writeLinger`).
+    static let lingerBelow = 4
 
     /// One page of the listing as the writer takes it: the rows not yet synced by this pass, and where
     /// the listing goes on after them.

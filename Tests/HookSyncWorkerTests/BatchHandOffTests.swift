@@ -56,7 +56,9 @@ import Testing
         try await producer.value
         #expect(handOff.takeQueued() == [3, 4])
         // The end is still reported by takeAll, after what was queued before it.
+        #expect(!handOff.isFinished)
         handOff.finish()
+        #expect(handOff.isFinished)
         #expect(handOff.takeQueued() == [])
         #expect(try await handOff.takeAll() == nil)
     }

@@ -22,6 +22,8 @@ final class FakeUpstream: ProviderAPI {
         var rateLimitPageUntilLifted: (page: Int, retryAfter: Duration)?
         var rateLimitedAnswers = 0
         var lastQueries: [ListingQuery] = []
+        /// How long each page takes to come.
+        var latency: Duration = .zero
     }
     private let state = Mutex(State())
     let source: String
@@ -41,6 +43,8 @@ final class FakeUpstream: ProviderAPI {
     func list(_ query: ListingQuery) async throws -> ListingPage {
         let hook = with { state -> (@Sendable (FakeUpstream) -> Void)? in state.beforePage.removeValue(forKey: state.pagesServed) }
         hook?(self)
+        let latency = with { $0.latency }
+        if latency > .zero { try await Task.sleep(for: latency) }
         return try with { state in
             state.lastQueries.append(query)
             if let failure = state.failPage.removeValue(forKey: state.pagesServed) { throw failure }
@@ -341,6 +345,25 @@ final class FakeUpstream: ProviderAPI {
         #expect(try await mirrored().count == 30)
     }
 
+    /// A writer that keeps up with the listing would write each page alone, a commit apiece; it waits
+    /// a moment (`writeLinger`, long here so that a slow test machine cannot outlast it) for the pages
+    /// that follow, and writes them together.
+    @Test func aWriterThatKeepsUpWithTheListingWaitsForMorePagesBeforeItCommits() async throws {
+        for index in 0..<300 { upstream.put("k\(index)", modified: base.addingTimeInterval(Double(-1_000 + index))) }
+        upstream.with { $0.latency = .milliseconds(3) }
+        let sink = CountingSink()
+        var reconciler = reconciler(pageSize: 10)
+        reconciler.mirror = nil
+        reconciler.sink = sink
+        reconciler.writeLinger = .milliseconds(100)
+        let summary = try await reconciler.run(type: "customer", mode: .incremental)
+        #expect(summary.counts.listed == 300)
+        #expect(sink.rowsPerWrite.reduce(0, +) == 300)
+        // 34 pages, each 3 ms or more after the last: a write apiece without the linger.
+        #expect(summary.counts.pages == 34)
+        #expect(sink.rowsPerWrite.count <= summary.counts.pages / 4, "rows per write: \(sink.rowsPerWrite)")
+    }
+
     @Test func pagesListedWhileAWriteCommitsAreWrittenTogetherAndTheListingStaysBoundedAhead() async throws {
         // Long enough that the listing cannot all fit in the first write (a page, and what joined it
         // while it lingered: up to `pagesAhead` more), the hand-off behind it, and the page in hand.
@@ -363,6 +386,13 @@ final class FakeUpstream: ProviderAPI {
         #expect(sink.pagesServedWhileHeld == pagesInFirstWrite + Reconciler.pagesAhead + 1)
         #expect(writes[1] == 9 * Reconciler.pagesAhead)
     }
+}
+
+/// A sink that counts its writes and what each held.
+final class CountingSink: Sink {
+    private let writes = Mutex<[Int]>([])
+    var rowsPerWrite: [Int] { writes.withLock { $0 } }
+    func write(_ records: [SyncRecord]) async throws { writes.withLock { $0.append(records.count) } }
 }
 
 /// A sink that keeps the keys it was given, in order.
