@@ -44,8 +44,7 @@ public enum StatusReport {
             for pass in status.reconcile.passes {
                 let when = pass.finishedAt.map { "finished \(age(status.generatedAt.timeIntervalSince($0))) ago" }
                     ?? "started \(age(status.generatedAt.timeIntervalSince(pass.startedAt))) ago"
-                let holderGone = pass.state == "running" && LocalProcess.isGone(owner: pass.owner)
-                    ? " (its holder \(pass.owner) is gone: the next run resumes it)" : ""
+                let holderGone = pass.holderIsGone ? " (its holder \(pass.owner) is gone: the next run resumes it)" : ""
                 lines.append("  #\(pass.id) \(pass.plan.source)/\(pass.plan.type) \(pass.plan.mode.rawValue) \(pass.state)\(holderGone), \(when):"
                     + " \(pass.counts.pages) pages, \(pass.counts.listed) listed, \(pass.counts.changed) changed, \(pass.counts.deleted) deleted"
                     + (pass.error.map { " — \($0)" } ?? ""))

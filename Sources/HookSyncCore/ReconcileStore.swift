@@ -125,8 +125,15 @@ public struct ReconcilePass: Sendable, Hashable, Codable {
         self.resumed = resumed
     }
 
+    /// Running, but its holder is a process of this host that no longer exists: the next run takes
+    /// the pass over at once and resumes it, without waiting for the lock timeout.
+    public var holderIsGone: Bool {
+        state == "running" && LocalProcess.isGone(owner: owner)
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, source, type, mode, state, owner
+        case holderGone = "holder_gone"
         case startedAt = "started_at"
         case finishedAt = "finished_at"
         case listedFrom = "listed_from"
@@ -145,6 +152,7 @@ public struct ReconcilePass: Sendable, Hashable, Codable {
         try container.encode(plan.mode, forKey: .mode)
         try container.encode(state, forKey: .state)
         try container.encode(owner, forKey: .owner)
+        try container.encode(holderIsGone, forKey: .holderGone)
         try container.encode(startedAt, forKey: .startedAt)
         try container.encode(finishedAt, forKey: .finishedAt)
         try container.encode(plan.listedFrom, forKey: .listedFrom)

@@ -202,6 +202,12 @@ struct WorkerProcessTests {
             let status = try await ChildProcess.start(hooksync, ["status", "--config", config], environment: environment).wait(timeout: .seconds(30))
             #expect(status.standardOutput.contains("economic/customer full running (its holder \(ProcessInfo.processInfo.hostName):"), "\(status.standardOutput)")
             #expect(status.standardOutput.contains(" is gone: the next run resumes it)"), "\(status.standardOutput)")
+            // Programs (`status --json`, `GET /admin/status`) are told the same.
+            let json = try await ChildProcess.start(hooksync, ["status", "--json", "--config", config], environment: environment).wait(timeout: .seconds(30))
+            let document = try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any]
+            let passes = (document?["reconcile"] as? [String: Any])?["passes"] as? [[String: Any]] ?? []
+            #expect(passes.first?["state"] as? String == "running", "\(json.standardOutput)")
+            #expect(passes.first?["holder_gone"] as? Bool == true, "\(json.standardOutput)")
         }
     }
 
