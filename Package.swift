@@ -157,7 +157,7 @@ let package = Package(
         .executableTarget(
             name: "HookSyncBench",
             dependencies: [
-                "HookSyncCore", "HookSyncSQLite",
+                "HookSyncCore", "HookSyncSQLite", "HookSyncProviders",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -10,10 +10,12 @@ import Foundation
 //       an e-conomic-shaped "modified since" listing of N generated customers (scripts/bench-reconcile)
 //   HookSyncBench listing-baseline --url BASE --rows N
 //       reads that listing page by page without processing it: the fake's own serving rate
+//   HookSyncBench listing-parse [--pages N]
+//       the e-conomic client's own work per listing page (request, parse), with no network
 
 @main
 struct HookSyncBench {
-    static let usage = "usage: HookSyncBench queue|enqueue|listing-server|listing-baseline [options] (see Sources/HookSyncBench/HookSyncBench.swift)"
+    static let usage = "usage: HookSyncBench queue|enqueue|listing-server|listing-baseline|listing-parse [options] (see Sources/HookSyncBench/HookSyncBench.swift)"
 
     static func main() async throws {
         var arguments = CommandLine.arguments.dropFirst()
@@ -30,6 +32,7 @@ struct HookSyncBench {
             try await EnqueueCommand.run(database: database, options)
         case "listing-server": try await ListingServer.run(options)
         case "listing-baseline": try await ListingBaseline.run(options)
+        case "listing-parse": try await ListingParse.run(options)
         default: fail(usage)
         }
     }

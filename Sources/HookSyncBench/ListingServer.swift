@@ -45,6 +45,12 @@ enum ListingServer {
            let since = ISO8601DateFormatter().date(from: String(filter.dropFirst("lastUpdated$gte:".count))) {
             first = max(1, Int(since.timeIntervalSince(epoch).rounded(.up)))
         }
+        let body = pageBody(first: first, pageSize: pageSize, skipPages: skipPages, rows: rows, shuffled: shuffled)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// The JSON of one page: rows from `first + skipPages * pageSize` on, at most `pageSize` of them.
+    static func pageBody(first: Int, pageSize: Int, skipPages: Int, rows: Int, shuffled: Bool) -> String {
         let start = first + skipPages * pageSize
         let end = min(rows, start + pageSize - 1)
         let formatter = ISO8601DateFormatter()
@@ -60,6 +66,6 @@ enum ListingServer {
         let results = max(0, rows - first + 1)
         let next = end < rows ? #","nextPage":"/customers?skippages=\#(skipPages + 1)""# : ""
         body += #"],"pagination":{"pageSize":\#(pageSize),"skipPages":\#(skipPages),"results":\#(results)\#(next)}}"#
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        return body
     }
 }
