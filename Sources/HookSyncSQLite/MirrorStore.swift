@@ -65,7 +65,7 @@ public final class MirrorStore: Sink {
         var migrator = DatabaseMigrator()
         for migration in embeddedMirrorMigrations {
             let sql = migration.sql
-            migrator.registerMigration(migration.identifier) { db in try db.execute(sql: sql.replacingOccurrences(of: "+", with: " ")) }
+            migrator.registerMigration(migration.identifier) { db in try db.execute(sql: sql) }
         }
         return migrator
     }()
