@@ -1,4 +1,5 @@
 import Foundation
+import HookSyncCore
 import HookSyncProviders
 
 /// The client's side of a listing page, without the network: `ProviderAPI.list` of the e-conomic
@@ -25,8 +26,7 @@ enum ListingParse {
         var rows = try await api.list(query).rows.count
         let started = ContinuousClock.now
         for _ in 0..<pages { rows += try await api.list(query).rows.count }
-        let elapsed = ContinuousClock.now - started
-        let microseconds = Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12
+        let microseconds = (ContinuousClock.now - started).timeInterval * 1e6
         print(String(format: "listing-parse %d pages of 1,000 rows (%d bytes each): %.0f µs a page, %.3f µs a row",
                      pages, body.count, microseconds / Double(pages), microseconds / Double(pages) / 1_000))
         precondition(rows == (pages + 1) * 1_000, "a page lost rows")

@@ -292,12 +292,9 @@ enum ListingBatch {
         for ((source, type), group) in groups {
             var expectAbsent = false
             for chunk in chunks(of: group) {
-                var present = Array(chunk)
-                if expectAbsent {
-                    present = try insertAbsent(chunk, source: source, type: type, pass: pass, syncedAt: syncedAt, in: db)
-                    applied.firstListed += chunk.count - present.count
-                    applied.changed += chunk.count - present.count
-                }
+                let present = expectAbsent ? try insertAbsent(chunk, source: source, type: type, pass: pass, syncedAt: syncedAt, in: db) : Array(chunk)
+                applied.firstListed += chunk.count - present.count
+                applied.changed += chunk.count - present.count
                 guard !present.isEmpty else { continue }
                 let stored = try storedState(of: present.map(\.id), source: source, type: type, in: db)
                 expectAbsent = stored.isEmpty

@@ -106,15 +106,19 @@ final class BatchHandOff<Element: Sendable>: Sendable {
     /// Everything queued now, in order, without waiting: possibly nothing. The end of the stream (or
     /// its error) is left for `takeAll` to report.
     func takeQueued() -> [Element] {
-        let (elements, producer) = state.withLock { state in
-            defer {
-                state.queued = []
-                state.waitingProducer = nil
-            }
-            return (state.queued, state.queued.isEmpty ? nil : state.waitingProducer)
-        }
+        guard let (elements, producer) = state.withLock({ Self.drain(&$0) }) else { return [] }
         producer?.resume()
         return elements
+    }
+
+    /// Takes what is queued, if anything, with the producer it frees (a full queue is what it waits on).
+    private static func drain(_ state: inout State) -> ([Element], wakingProducer: CheckedContinuation<Void, Never>?)? {
+        guard !state.queued.isEmpty else { return nil }
+        defer {
+            state.queued = []
+            state.waitingProducer = nil
+        }
+        return (state.queued, state.waitingProducer)
     }
 
     /// Everything queued, in order, waiting for at least one element; `nil` once the producer has
@@ -122,13 +126,7 @@ final class BatchHandOff<Element: Sendable>: Sendable {
     func takeAll() async throws -> [Element]? {
         while true {
             let taken: Taken = state.withLock { state in
-                if !state.queued.isEmpty {
-                    defer {
-                        state.queued = []
-                        state.waitingProducer = nil
-                    }
-                    return .elements(state.queued, wakingProducer: state.waitingProducer)
-                }
+                if let (elements, producer) = Self.drain(&state) { return .elements(elements, wakingProducer: producer) }
                 switch state.end {
                 case .finished, .closed: return .finished
                 case .failed(let error): return .failed(error)

@@ -351,7 +351,7 @@ final class FakeUpstream: ProviderAPI {
     @Test func aWriterThatKeepsUpWithTheListingWaitsForMorePagesBeforeItCommits() async throws {
         for index in 0..<300 { upstream.put("k\(index)", modified: base.addingTimeInterval(Double(-1_000 + index))) }
         upstream.with { $0.latency = .milliseconds(3) }
-        let sink = CountingSink()
+        let sink = RecordingSink()
         var reconciler = reconciler(pageSize: 10)
         reconciler.mirror = nil
         reconciler.sink = sink
@@ -388,17 +388,15 @@ final class FakeUpstream: ProviderAPI {
     }
 }
 
-/// A sink that counts its writes and what each held.
-final class CountingSink: Sink {
-    private let writes = Mutex<[Int]>([])
-    var rowsPerWrite: [Int] { writes.withLock { $0 } }
-    func write(_ records: [SyncRecord]) async throws { writes.withLock { $0.append(records.count) } }
-}
-
-/// A sink that keeps the keys it was given, in order.
+/// A sink that keeps the keys it was given, in order, and how many each write held.
 final class RecordingSink: Sink {
     let keys = Mutex<[EntityKey]>([])
-    func write(_ records: [SyncRecord]) async throws { keys.withLock { $0 += records.map(\.key) } }
+    private let writes = Mutex<[Int]>([])
+    var rowsPerWrite: [Int] { writes.withLock { $0 } }
+    func write(_ records: [SyncRecord]) async throws {
+        keys.withLock { $0 += records.map(\.key) }
+        writes.withLock { $0.append(records.count) }
+    }
 }
 
 /// A sink whose first write waits until the upstream has stopped serving pages, and that records how
