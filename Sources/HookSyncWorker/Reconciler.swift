@@ -150,7 +150,11 @@ public struct Reconciler: Sendable {
             defer { pages.close() }
             group.addTask {
                 do {
-                    try await listPages(of: pass, into: pages)
+                    // On one event loop: each page's request waits for the one before, and hopping
+                    // threads between them cost the listing more than parsing its pages.
+                    try await withTaskExecutorPreference(EventLoopTaskExecutor()) {
+                        try await listPages(of: pass, into: pages)
+                    }
                     pages.finish()
                 } catch {
                     pages.finish(throwing: error)

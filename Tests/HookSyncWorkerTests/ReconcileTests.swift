@@ -24,6 +24,8 @@ final class FakeUpstream: ProviderAPI {
         var lastQueries: [ListingQuery] = []
         /// How long each page takes to come.
         var latency: Duration = .zero
+        /// For each request, the event loop it was made on (nil: not on one).
+        var requestLoops: [ObjectIdentifier?] = []
     }
     private let state = Mutex(State())
     let source: String
@@ -41,6 +43,8 @@ final class FakeUpstream: ProviderAPI {
     var listingPaging: ListingPaging { .offset(maxPageSize: 1_000) }
 
     func list(_ query: ListingQuery) async throws -> ListingPage {
+        let loop = EventLoopTaskExecutor.currentEventLoop.map(ObjectIdentifier.init)
+        with { $0.requestLoops.append(loop) }
         let hook = with { state -> (@Sendable (FakeUpstream) -> Void)? in state.beforePage.removeValue(forKey: state.pagesServed) }
         hook?(self)
         let latency = with { $0.latency }
@@ -362,6 +366,17 @@ final class FakeUpstream: ProviderAPI {
         // 34 pages, each 3 ms or more after the last: a write apiece without the linger.
         #expect(summary.counts.pages == 34)
         #expect(sink.rowsPerWrite.count <= summary.counts.pages / 4, "rows per write: \(sink.rowsPerWrite)")
+    }
+
+    @Test func theListingsRequestsAreAllMadeFromOneEventLoop() async throws {
+        for index in 0..<100 { upstream.put("e\(index)", modified: base.addingTimeInterval(Double(-1_000 + index))) }
+        upstream.with { $0.latency = .milliseconds(1) }
+        let summary = try await reconciler(pageSize: 10).run(type: "customer", mode: .incremental)
+        #expect(summary.counts.listed == 100)
+        let loops = upstream.with { $0.requestLoops }
+        #expect(loops.count == summary.counts.pages)
+        #expect(loops.allSatisfy { $0 != nil }, "requests made off an event loop: \(loops.filter { $0 == nil }.count)")
+        #expect(Set(loops).count == 1)
     }
 
     @Test func pagesListedWhileAWriteCommitsAreWrittenTogetherAndTheListingStaysBoundedAhead() async throws {

@@ -42,6 +42,8 @@ public final class AsyncHTTPTransport: HTTPTransport {
             // The deadline bounds the whole exchange; the read timeout alone resets on every byte.
             let task = client.execute(
                 request: outgoing, delegate: ResponseAccumulator(request: outgoing, maxBodySize: maxBodyBytes),
+                // Called on an event loop (a listing, see `EventLoopTaskExecutor`): the exchange stays on it.
+                eventLoop: EventLoopTaskExecutor.currentEventLoop.map { .delegateAndChannel(on: $0) } ?? .indifferent,
                 deadline: .now() + .nanoseconds(Int64(readTimeout.timeInterval * 1e9)))
             let response = try await withTaskCancellationHandler { try await task.futureResult.get() } onCancel: { task.cancel() }
             var headers: [String: String] = [:]
