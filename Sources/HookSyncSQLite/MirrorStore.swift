@@ -121,12 +121,30 @@ public final class MirrorStore: Sink {
         }
     }
 
+    /// Notes where the mirror stands as a full pass begins (`migrations/mirror/0004_full_pass_start.sql`),
+    /// so that its closing `tombstoneUnlisted` looks only at rows that were there before it. A pass that
+    /// is resumed keeps the note its first run made.
+    public func beginFullPass(source: String, type: String, pass: Int64, passStartedAt: Date) async throws {
+        try await pool.write { db in
+            try db.cachedStatement(sql: MirrorStatements.beginFullPass).execute(
+                arguments: [pass, passStartedAt.millisecondsSince1970, source, type, source, type])
+        }
+    }
+
     /// After a full listing: tombstones the live entities of (source, type) that the pass did not list,
     /// except those synced since the pass began (created upstream after the listing passed them).
+    ///
+    /// Only rows that were in the mirror when the pass began can qualify, so when `beginFullPass` noted
+    /// where that was, rows above it are not looked at, and a pass into a (source, type) the mirror did
+    /// not hold looks at none: a first resync of a million rows no longer reads them all again.
     public func tombstoneUnlisted(source: String, type: String, pass: Int64, passStartedAt: Date, syncedAt: Date) async throws -> Int {
         try await pool.write { db in
+            let passKey: StatementArguments = [pass, passStartedAt.millisecondsSince1970]
+            let bound = try Int64.fetchOne(db.cachedStatement(sql: MirrorStatements.fullPassBound), arguments: passKey) ?? .max
+            try db.cachedStatement(sql: MirrorStatements.endFullPass).execute(arguments: passKey)
+            guard bound > 0 else { return 0 }
             try db.cachedStatement(sql: MirrorStatements.tombstoneUnlisted).execute(
-                arguments: [syncedAt.millisecondsSince1970, source, type, pass, passStartedAt.millisecondsSince1970])
+                arguments: [syncedAt.millisecondsSince1970, source, type, pass, passStartedAt.millisecondsSince1970, bound])
             return db.changesCount
         }
     }
@@ -221,11 +239,26 @@ enum MirrorStatements {
 
     /// A full pass's deletions: live entities it did not list, except those synced since it began
     /// (created upstream after the listing had passed them).
+    /// Also only rows there when the pass began: at or below its rowid bound. The bound is checked on
+    /// the key index's entries, before a row is read.
     static let tombstoneUnlisted = """
         UPDATE mirror_entity SET deleted = 1, data = NULL, synced_at = ?
         WHERE source = ? AND entity_type = ? AND deleted = 0
-          AND (listed_in_pass IS NULL OR listed_in_pass != ?) AND synced_at < ?
+          AND (listed_in_pass IS NULL OR listed_in_pass != ?) AND synced_at < ? AND rowid <= ?
         """
+
+    /// The bound is the table's largest rowid, which every later insert exceeds (SQLite gives a new row
+    /// one more than the largest, until that is the largest possible), or 0 when nothing of the pass's
+    /// (source, type) is there. A resumed pass's first note stands.
+    static let beginFullPass = """
+        INSERT INTO mirror_full_pass (pass, pass_started_at, source, entity_type, rowid_bound)
+        VALUES (?, ?, ?, ?, CASE WHEN EXISTS (SELECT 1 FROM mirror_entity WHERE source = ? AND entity_type = ?)
+                                 THEN (SELECT max(rowid) FROM mirror_entity) ELSE 0 END)
+        ON CONFLICT (pass, pass_started_at) DO NOTHING
+        """
+
+    static let fullPassBound = "SELECT rowid_bound FROM mirror_full_pass WHERE pass = ? AND pass_started_at = ?"
+    static let endFullPass = "DELETE FROM mirror_full_pass WHERE pass = ? AND pass_started_at = ?"
 
     static let one = "SELECT * FROM mirror_entity WHERE source = ? AND entity_type = ? AND entity_id = ?"
 

@@ -92,6 +92,9 @@ public struct Reconciler: Sendable {
         }
         defer { heartbeat.cancel() }
         do {
+            if pass.plan.mode == .full, let mirror {
+                try await mirror.beginFullPass(source: source.name, type: type, pass: pass.id, passStartedAt: pass.startedAt)
+            }
             try await list(pass: pass, counts: &counts)
             if pass.plan.mode == .full, let mirror {
                 counts.deleted = try await mirror.tombstoneUnlisted(

@@ -177,4 +177,35 @@ import Testing
         let deleted = try await mirror.tombstoneUnlisted(source: "economic", type: "customer", pass: 9, passStartedAt: Date(timeIntervalSince1970: 2), syncedAt: Date())
         #expect(deleted == 0)
     }
+
+    @Test func aFullPassTombstonesOnlyRowsThatWereThereWhenItBeganAndForgetsWhereThatWasOnceDone() async throws {
+        func put(_ id: String, type: String = "customer") async throws {
+            // Synced long ago, never listed: a row the pass would tombstone if it looked at it.
+            try await mirror.write([SyncRecord(key: EntityKey(source: "economic", type: type, id: id), change: .live(json: Data("{}".utf8), remoteModifiedAt: nil),
+                                               syncedAt: Date(timeIntervalSince1970: 1))])
+        }
+        func tombstone(pass: Int64) async throws -> Int {
+            try await mirror.tombstoneUnlisted(source: "economic", type: "customer", pass: pass, passStartedAt: Date(timeIntervalSince1970: 2), syncedAt: Date())
+        }
+        try await put("before")
+        try await mirror.beginFullPass(source: "economic", type: "customer", pass: 4, passStartedAt: Date(timeIntervalSince1970: 2))
+        try await put("during")
+        // A resumed pass notes again; its first note stands.
+        try await mirror.beginFullPass(source: "economic", type: "customer", pass: 4, passStartedAt: Date(timeIntervalSince1970: 2))
+        try await put("resumed")
+        #expect(try await tombstone(pass: 4) == 1)
+        #expect(try await mirror.row(EntityKey(source: "economic", type: "customer", id: "before"))?.deleted == true)
+        // The note is gone with the scan: a pass with none (one begun before the note existed) scans all.
+        #expect(try await tombstone(pass: 4) == 2)
+
+        // A pass into a (source, type) the mirror did not hold (it held others) leaves alone what was
+        // written after it began; a pass over one it held tombstones what was there before.
+        try await put("1", type: "product")
+        try await mirror.beginFullPass(source: "economic", type: "supplier", pass: 5, passStartedAt: Date(timeIntervalSince1970: 2))
+        try await put("s", type: "supplier")
+        #expect(try await mirror.tombstoneUnlisted(source: "economic", type: "supplier", pass: 5, passStartedAt: Date(timeIntervalSince1970: 2), syncedAt: Date()) == 0)
+        try await mirror.beginFullPass(source: "economic", type: "product", pass: 6, passStartedAt: Date(timeIntervalSince1970: 2))
+        try await put("2", type: "product")
+        #expect(try await mirror.tombstoneUnlisted(source: "economic", type: "product", pass: 6, passStartedAt: Date(timeIntervalSince1970: 2), syncedAt: Date()) == 1)
+    }
 }
