@@ -123,9 +123,12 @@ public final class MirrorStore: Sink {
 
     /// Notes where the mirror stands as a full pass begins (`migrations/mirror/0004_full_pass_start.sql`),
     /// so that its closing `tombstoneUnlisted` looks only at rows that were there before it. A pass that
-    /// is resumed keeps the note its first run made.
+    /// is resumed keeps the note its first run made. A failed pass is not resumed, and its note goes
+    /// when the next full pass of its (source, type) begins: one pass of each runs at a time.
     public func beginFullPass(source: String, type: String, pass: Int64, passStartedAt: Date) async throws {
         try await pool.write { db in
+            try db.cachedStatement(sql: MirrorStatements.forgetOtherFullPasses).execute(
+                arguments: [source, type, pass, passStartedAt.millisecondsSince1970])
             try db.cachedStatement(sql: MirrorStatements.beginFullPass).execute(
                 arguments: [pass, passStartedAt.millisecondsSince1970, source, type, source, type])
         }
@@ -257,6 +260,9 @@ enum MirrorStatements {
         ON CONFLICT (pass, pass_started_at) DO NOTHING
         """
 
+    static let forgetOtherFullPasses = """
+        DELETE FROM mirror_full_pass WHERE source = ? AND entity_type = ? AND NOT (pass = ? AND pass_started_at = ?)
+        """
     static let fullPassBound = "SELECT rowid_bound FROM mirror_full_pass WHERE pass = ? AND pass_started_at = ?"
     static let endFullPass = "DELETE FROM mirror_full_pass WHERE pass = ? AND pass_started_at = ?"
 
