@@ -252,7 +252,9 @@ enum MirrorStatements {
 
     /// The bound is the table's largest rowid, which every later insert exceeds (SQLite gives a new row
     /// one more than the largest, until that is the largest possible), or 0 when nothing of the pass's
-    /// (source, type) is there. A resumed pass's first note stands.
+    /// (source, type) is there. A resumed pass's first note stands. (A VACUUM may renumber a rowid
+    /// table's rows; hooksync never runs one, and one run by hand during a full pass could hide rows
+    /// from its tombstoning until the next full pass.)
     static let beginFullPass = """
         INSERT INTO mirror_full_pass (pass, pass_started_at, source, entity_type, rowid_bound)
         VALUES (?, ?, ?, ?, CASE WHEN EXISTS (SELECT 1 FROM mirror_entity WHERE source = ? AND entity_type = ?)
