@@ -130,7 +130,7 @@ public final class MirrorStore: Sink {
             try db.cachedStatement(sql: MirrorStatements.forgetOtherFullPasses).execute(
                 arguments: [source, type, pass, passStartedAt.millisecondsSince1970])
             try db.cachedStatement(sql: MirrorStatements.beginFullPass).execute(
-                arguments: [pass, passStartedAt.millisecondsSince1970, source, type, source, type])
+                arguments: [pass, passStartedAt.millisecondsSince1970, source, type])
         }
     }
 
@@ -142,9 +142,8 @@ public final class MirrorStore: Sink {
     /// not hold looks at none: a first resync of a million rows no longer reads them all again.
     public func tombstoneUnlisted(source: String, type: String, pass: Int64, passStartedAt: Date, syncedAt: Date) async throws -> Int {
         try await pool.write { db in
-            let passKey: StatementArguments = [pass, passStartedAt.millisecondsSince1970]
-            let bound = try Int64.fetchOne(db.cachedStatement(sql: MirrorStatements.fullPassBound), arguments: passKey) ?? .max
-            try db.cachedStatement(sql: MirrorStatements.endFullPass).execute(arguments: passKey)
+            let bound = try Int64.fetchOne(
+                db.cachedStatement(sql: MirrorStatements.endFullPass), arguments: [pass, passStartedAt.millisecondsSince1970]) ?? .max
             guard bound > 0 else { return 0 }
             try db.cachedStatement(sql: MirrorStatements.tombstoneUnlisted).execute(
                 arguments: [syncedAt.millisecondsSince1970, source, type, pass, passStartedAt.millisecondsSince1970, bound])
@@ -257,16 +256,16 @@ enum MirrorStatements {
     /// from its tombstoning until the next full pass.)
     static let beginFullPass = """
         INSERT INTO mirror_full_pass (pass, pass_started_at, source, entity_type, rowid_bound)
-        VALUES (?, ?, ?, ?, CASE WHEN EXISTS (SELECT 1 FROM mirror_entity WHERE source = ? AND entity_type = ?)
-                                 THEN (SELECT max(rowid) FROM mirror_entity) ELSE 0 END)
+        VALUES (?1, ?2, ?3, ?4, CASE WHEN EXISTS (SELECT 1 FROM mirror_entity WHERE source = ?3 AND entity_type = ?4)
+                                     THEN (SELECT max(rowid) FROM mirror_entity) ELSE 0 END)
         ON CONFLICT (pass, pass_started_at) DO NOTHING
         """
 
     static let forgetOtherFullPasses = """
         DELETE FROM mirror_full_pass WHERE source = ? AND entity_type = ? AND NOT (pass = ? AND pass_started_at = ?)
         """
-    static let fullPassBound = "SELECT rowid_bound FROM mirror_full_pass WHERE pass = ? AND pass_started_at = ?"
-    static let endFullPass = "DELETE FROM mirror_full_pass WHERE pass = ? AND pass_started_at = ?"
+    /// The pass's note, taken as its scan runs: the bound, or no row for a pass that made none.
+    static let endFullPass = "DELETE FROM mirror_full_pass WHERE pass = ? AND pass_started_at = ? RETURNING rowid_bound"
 
     static let one = "SELECT * FROM mirror_entity WHERE source = ? AND entity_type = ? AND entity_id = ?"
 

@@ -91,12 +91,12 @@ public struct Reconciler: Sendable {
             }
         }
         defer { heartbeat.cancel() }
+        // Only a full listing says what upstream no longer has, and only the mirror keeps what to tombstone.
+        let tombstoning = pass.plan.mode == .full ? mirror : nil
         do {
-            if pass.plan.mode == .full, let mirror {
-                try await mirror.beginFullPass(source: source.name, type: type, pass: pass.id, passStartedAt: pass.startedAt)
-            }
+            try await tombstoning?.beginFullPass(source: source.name, type: type, pass: pass.id, passStartedAt: pass.startedAt)
             try await list(pass: pass, counts: &counts)
-            if pass.plan.mode == .full, let mirror {
+            if let mirror = tombstoning {
                 counts.deleted = try await mirror.tombstoneUnlisted(
                     source: source.name, type: type, pass: pass.id, passStartedAt: pass.startedAt, syncedAt: clock.now)
             }
