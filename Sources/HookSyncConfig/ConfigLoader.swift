@@ -68,10 +68,11 @@ public struct ConfigLoader: Sendable {
         let problems = ProblemList()
         let reader = MappingReader(
             node: root ?? Node([(Node, Node)]()), path: "", environment: environment, secretVariables: secretVariables, problems: problems)
-        let config = ConfigurationBuilder(baseFolder: baseFolder).build(reader)
-        guard problems.messages.isEmpty, let config else {
+        let built = ConfigurationBuilder(baseFolder: baseFolder).build(reader)
+        guard problems.messages.isEmpty, var config = built else {
             throw ConfigError.invalid(file: file, problems: problems.messages)
         }
+        config.warnings = problems.warnings
         return config
     }
 }
@@ -94,12 +95,17 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Gathers problems from every reader of one load.
+/// Gathers problems (which make the file invalid) and warnings (which do not) from every reader of one load.
 final class ProblemList {
     var messages: [String] = []
+    var warnings: [String] = []
 
     func add(_ path: String, _ message: String) {
         messages.append(path.isEmpty ? message : "\(path): \(message)")
+    }
+
+    func warn(_ path: String, _ message: String) {
+        warnings.append(path.isEmpty ? message : "\(path): \(message)")
     }
 }
 

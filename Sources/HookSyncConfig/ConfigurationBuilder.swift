@@ -28,6 +28,7 @@ struct ConfigurationBuilder {
         if let reader = root.mapping("admin") {
             admin.listen = reader.listen("listen", default: admin.listen)
             admin.token = reader.secret("token", use: .inbound)
+            SecretChecks.token(admin.token, at: reader.keyPath("token"), problems: reader.problems)
             reader.rejectUnknownKeys()
         }
 
@@ -69,16 +70,25 @@ struct ConfigurationBuilder {
         }
         let kind: ProviderKind? = reader.choice("kind", default: nil)
         let webhookToken = reader.secret("webhook_token", use: .inbound, required: kind != .standardWebhooks)
+        SecretChecks.token(webhookToken, at: reader.keyPath("webhook_token"), problems: reader.problems)
         let signingSecrets = reader.secrets("signing_secrets", use: .inbound)
+        for (index, secret) in signingSecrets.enumerated() {
+            SecretChecks.signingSecret(secret, at: "\(reader.keyPath("signing_secrets"))[\(index)]", problems: reader.problems)
+        }
         if kind == .standardWebhooks && signingSecrets.isEmpty && webhookToken == nil {
             reader.problems.add(reader.keyPath("signing_secrets"), "a standard-webhooks source needs signing secrets (whsec_…) or a webhook_token")
         }
         if kind != nil && kind != .standardWebhooks && !signingSecrets.isEmpty {
             reader.problems.add(reader.keyPath("signing_secrets"), "only standard-webhooks sources sign their requests")
         }
-        let allowCIDRs = reader.strings("allow_cidrs")
-        for (index, cidr) in allowCIDRs.enumerated() where !Self.looksLikeCIDR(cidr) {
-            reader.problems.add("\(reader.keyPath("allow_cidrs"))[\(index)]", "\"\(cidr)\" is not an address/prefix such as 10.0.0.0/8")
+        var allowCIDRs: [IPNetwork] = []
+        for (index, cidr) in reader.strings("allow_cidrs").enumerated() {
+            guard let network = IPNetwork(cidr) else {
+                reader.problems.add(
+                    "\(reader.keyPath("allow_cidrs"))[\(index)]", "\"\(cidr)\" is not an address/prefix such as 10.0.0.0/8 or 2001:db8::/32")
+                continue
+            }
+            allowCIDRs.append(network)
         }
 
         var api: [String: ConfigValue] = [:]
@@ -142,14 +152,5 @@ struct ConfigurationBuilder {
     func resolve(_ path: String) -> String {
         guard !path.hasPrefix("/"), let baseFolder else { return path }
         return baseFolder.appending(path: path).standardizedFileURL.path
-    }
-
-    static func looksLikeCIDR(_ text: String) -> Bool {
-        let parts = text.split(separator: "/")
-        guard parts.count == 2, let prefix = Int(parts[1]) else { return false }
-        let address = parts[0]
-        if address.contains(":") { return (0...128).contains(prefix) }
-        let octets = address.split(separator: ".", omittingEmptySubsequences: false).compactMap { UInt8($0) }
-        return octets.count == 4 && (0...32).contains(prefix)
     }
 }

@@ -42,7 +42,7 @@ extension HookSyncConfiguration {
                     ("kind", text(source.kind.rawValue)),
                     ("webhook_token", secret(source.webhookToken)),
                     ("signing_secrets", Node(source.signingSecrets.map { secret($0) })),
-                    ("allow_cidrs", Node(source.allowCIDRs.map(text))),
+                    ("allow_cidrs", Node(source.allowCIDRs.map { text($0.description) })),
                     ("api", mapping(source.api.sorted { $0.key < $1.key }.map { ($0.key, text($0.value.description)) })),
                     ("reconcile", mapping([
                         ("types", Node(source.reconcile.types.map(text))),

@@ -16,6 +16,9 @@ public struct HookSyncConfiguration: Sendable, Hashable {
     public var worker: WorkerOptions
     public var sources: [SourceConfiguration]
     public var sink: SinkConfiguration
+    /// What the file sets that works but is weak (a short token), each with its key: for `config
+    /// check` to print and the long-running commands to log.
+    public var warnings: [String] = []
 
     public func source(named name: String) -> SourceConfiguration? {
         sources.first { $0.name == name }
@@ -26,7 +29,7 @@ public struct QueueOptions: Sendable, Hashable {
     /// `full`: a commit is on disk before ingest answers 2xx. `normal`: survives a process crash only.
     public var synchronous: Synchronous = .full
     /// How long a process waits for another's write lock before failing.
-    public var busyTimeout: Duration = .seconds(30)
+    public var busyTimeout: Duration = .seconds(5)
     /// How long accepted events (and so duplicate detection) and finished work items are kept.
     public var retention: Duration = .seconds(7 * 86_400)
 
@@ -83,8 +86,8 @@ public struct SourceConfiguration: Sendable, Hashable {
     public var webhookToken: Secret?
     /// Standard Webhooks signing secrets (`whsec_…`); several while a key is being rotated.
     public var signingSecrets: [Secret]
-    /// If not empty, only these networks may deliver (CIDR notation).
-    public var allowCIDRs: [String]
+    /// If not empty, only these networks may deliver.
+    public var allowCIDRs: [IPNetwork]
     /// The provider's API, as `api:` gives it: `base_url` and the kind's credentials.
     public var api: [String: ConfigValue]
     /// How hard the worker may use that API, read from the same `api:` section.
@@ -92,7 +95,7 @@ public struct SourceConfiguration: Sendable, Hashable {
     public var reconcile: ReconcileOptions
 
     public init(
-        name: String, kind: ProviderKind, webhookToken: Secret? = nil, signingSecrets: [Secret] = [], allowCIDRs: [String] = [],
+        name: String, kind: ProviderKind, webhookToken: Secret? = nil, signingSecrets: [Secret] = [], allowCIDRs: [IPNetwork] = [],
         api: [String: ConfigValue] = [:], limits: SourceLimits = SourceLimits(), reconcile: ReconcileOptions = ReconcileOptions()
     ) {
         self.name = name

@@ -24,11 +24,11 @@ public actor GroupCommit<Element: Sendable> {
     private enum Commit {
         case awaiting(@Sendable ([Element]) async throws -> Void)
         /// Runs on the committer's own thread, which it may block: nothing else runs there.
-        case blocking(@Sendable ([Element]) throws -> Void)
+        case blocking(@Sendable (_ elements: [Element], _ oldestSubmission: ContinuousClock.Instant) throws -> Void)
     }
     private let maxBatch: Int
     private let linger: Duration
-    private var waiting: [(elements: [Element], continuation: CheckedContinuation<Void, any Error>)] = []
+    private var waiting: [(elements: [Element], submittedAt: ContinuousClock.Instant, continuation: CheckedContinuation<Void, any Error>)] = []
     private var isCommitting = false
 
     /// `maxBatch` bounds one transaction's size (in elements), so one commit never holds the writer long.
@@ -39,16 +39,24 @@ public actor GroupCommit<Element: Sendable> {
     }
 
     /// A committer whose commit blocks (a synchronous database call) on the committer's own thread,
-    /// so a commit never waits for another thread to run it or to hear its result.
-    public init(maxBatch: Int = 4_096, linger: Duration = .zero, blockingCommit: @escaping @Sendable ([Element]) throws -> Void) {
+    /// so a commit never waits for another thread to run it or to hear its result. The commit is told
+    /// when the batch's longest-waiting caller submitted, so that it can bound how long it waits for a
+    /// lock by what that caller has already waited: a caller who queued behind a commit that waited out
+    /// a lock would otherwise wait as long again.
+    public init(
+        maxBatch: Int = 4_096, linger: Duration = .zero,
+        blockingCommit: @escaping @Sendable (_ elements: [Element], _ oldestSubmission: ContinuousClock.Instant) throws -> Void
+    ) {
         self.commit = .blocking(blockingCommit)
         self.maxBatch = maxBatch
         self.linger = linger
     }
 
-    public func submit(_ elements: [Element]) async throws {
+    /// `submittedAt` is read by the caller, before it waits for the committer's thread: a blocking
+    /// commit holds that thread, and the wait for it is part of the caller's wait.
+    public func submit(_ elements: [Element], submittedAt: ContinuousClock.Instant = .now) async throws {
         try await withCheckedThrowingContinuation { continuation in
-            waiting.append((elements, continuation))
+            waiting.append((elements, submittedAt, continuation))
             if !isCommitting {
                 isCommitting = true
                 Task { await drain() }
@@ -73,7 +81,8 @@ public actor GroupCommit<Element: Sendable> {
                 let elements = batch.flatMap { $0.elements }
                 switch commit {
                 case .awaiting(let commit): try await commit(elements)
-                case .blocking(let commit): try commit(elements)
+                // Callers reach the committer in no set order, so the earliest is looked for.
+                case .blocking(let commit): try commit(elements, batch.lazy.map { $0.submittedAt }.min()!)
                 }
                 for caller in batch { caller.continuation.resume() }
             } catch {

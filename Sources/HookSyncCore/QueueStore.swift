@@ -57,6 +57,9 @@ public protocol WorkQueue: Sendable {
 /// to the deliveries that caused it, and clean-up past the retention window.
 public protocol QueueInspector: Sendable {
     func status() async throws -> QueueStatus
+    /// Work waiting and the age of its oldest part: what `/metrics` reports, read without the
+    /// per-state counts over every retained item that `status()` makes.
+    func depth() async throws -> QueueDepth
     func workItem(id: Int64) async throws -> WorkItem?
     /// The accepted events that a work item stands for (including those of items merged into it).
     func events(forWorkItem id: Int64) async throws -> [StoredEvent]
@@ -82,6 +85,18 @@ public protocol QueueInspector: Sendable {
 
 /// A storage backend: SQLite today, PostgreSQL beside it later.
 public typealias QueueStore = WorkQueue & QueueInspector & ReconcileStore
+
+/// How much work waits, for monitoring.
+public struct QueueDepth: Sendable, Hashable {
+    /// Events not folded into work items yet, plus pending items.
+    public var waiting: Int
+    public var oldestWaitingAgeSeconds: Double?
+
+    public init(waiting: Int, oldestWaitingAgeSeconds: Double?) {
+        self.waiting = waiting
+        self.oldestWaitingAgeSeconds = oldestWaitingAgeSeconds
+    }
+}
 
 /// What one `enqueue` call did.
 public struct EnqueueReceipt: Sendable, Hashable {
@@ -158,5 +173,6 @@ public protocol SynchronousEnqueue: Sendable {
     func prepare(_ envelopes: [EventEnvelope]) -> Prepared
 
     /// Appends every request's events in one transaction, blocking the calling thread until it commits.
-    func enqueueSynchronously(_ requests: [Prepared]) throws -> EnqueueReceipt
+    /// Waits at most `lockWait` for another process's write lock (zero: tries once), then throws.
+    func enqueueSynchronously(_ requests: [Prepared], lockWait: Duration) throws -> EnqueueReceipt
 }

@@ -6,7 +6,7 @@ public import Foundation
 /// ```swift
 /// let pass = try await store.beginPass(ReconcilePassPlan(...), owner: "host:42", now: Date(), staleAfter: .seconds(300))
 /// _ = try await store.recordPage(pass.id, owner: "host:42", position: position, counts: counts, now: Date())
-/// try await store.finishPass(pass.id, counts: counts, watermark: start.addingTimeInterval(-300), now: Date())
+/// _ = try await store.finishPass(pass.id, owner: "host:42", counts: counts, watermark: start.addingTimeInterval(-300), now: Date())
 /// ```
 public protocol ReconcileStore: Sendable {
     func watermark(source: String, type: String) async throws -> Date?
@@ -23,9 +23,13 @@ public protocol ReconcileStore: Sendable {
     /// Says that the pass's holder lives, between pages (a listing waiting out a rate limit can take
     /// longer than the lock timeout). Returns false when the pass is no longer `owner`'s.
     func heartbeat(_ passID: Int64, owner: String, now: Date) async throws -> Bool
-    /// Ends the pass and, if given, moves the watermark, in one transaction.
-    func finishPass(_ passID: Int64, counts: ReconcileCounts, watermark: Date?, now: Date) async throws
-    func failPass(_ passID: Int64, counts: ReconcileCounts, error: String, now: Date) async throws
+    /// Ends the pass and, if given, moves the watermark, in one transaction, while `owner` holds it.
+    /// Returns false, changing nothing, when another run took the pass over: a takeover keeps the
+    /// pass's id, so without the owner a stalled holder would end its successor's run.
+    func finishPass(_ passID: Int64, owner: String, counts: ReconcileCounts, watermark: Date?, now: Date) async throws -> Bool
+    /// Records the pass as failed while `owner` holds it; false, changing nothing, otherwise.
+    @discardableResult
+    func failPass(_ passID: Int64, owner: String, counts: ReconcileCounts, error: String, now: Date) async throws -> Bool
     /// The latest passes, newest first, for status.
     func recentPasses(limit: Int) async throws -> [ReconcilePass]
     func requestResync(_ request: ResyncRequest, now: Date) async throws -> Int64

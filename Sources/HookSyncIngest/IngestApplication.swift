@@ -61,10 +61,9 @@ public struct IngestApplication {
                 throw JSONError(.serviceUnavailable, "database is not writable: \(error)")
             }
         }
+        let gauges = QueueGauges(store: store, metrics: metrics)
         router.get("/metrics") { _, _ in
-            if let status = try? await store.status() {
-                metrics.recordQueue(depth: status.work.queued + status.work.pending, oldestWaitingSeconds: status.oldestPendingAgeSeconds)
-            }
+            await gauges.scraped()
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                             body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
         }

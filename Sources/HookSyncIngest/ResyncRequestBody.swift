@@ -23,7 +23,14 @@ struct ResyncRequestBody: Decodable {
         guard let source = config.source(named: decoded.source) else {
             throw JSONError(.badRequest, "no source named \(decoded.source) (sources: \(config.sources.map(\.name).joined(separator: ", ")))")
         }
-        if decoded.type == nil, source.reconcile.types.isEmpty {
+        let types = source.reconcile.types
+        if let type = decoded.type, !types.contains(type) {
+            // Only what the configuration lists: a type is a path segment of the provider's API.
+            throw JSONError(.badRequest, types.isEmpty
+                ? "source \(source.name) lists no reconcile.types; add \(String(reflecting: type)) there to resync it"
+                : "source \(source.name) does not list type \(String(reflecting: type)) (reconcile.types: \(types.joined(separator: ", ")))")
+        }
+        if decoded.type == nil, types.isEmpty {
             throw JSONError(.badRequest, "source \(source.name) has no reconcile.types; name a type")
         }
         let full = decoded.full ?? false

@@ -15,7 +15,7 @@ struct WebhookAuthenticator: Sendable {
     init(source: SourceConfiguration) {
         token = source.webhookToken.map { SecretDigest($0.value) }
         signatures = source.signingSecrets.isEmpty ? nil : StandardWebhooksVerifier(secrets: source.signingSecrets.map(\.value))
-        allowedNetworks = source.allowCIDRs.compactMap(IPNetwork.init)
+        allowedNetworks = source.allowCIDRs
     }
 
     /// `nil` when the request is authentic, else the reason (safe to log: it never holds a secret).

@@ -42,7 +42,7 @@ struct WebhookReceiver: Sendable {
         }
         self.endpoints = endpoints
         if let store = store as? any SynchronousEnqueue {
-            self.commit = Self.synchronousCommit(store, metrics: metrics)
+            self.commit = Self.synchronousCommit(store, metrics: metrics, maxWait: config.queue.busyTimeout)
         } else {
             let committer = GroupCommit<[EventEnvelope]> { requests in
                 _ = try await store.enqueue(requests.flatMap { $0 })
@@ -57,10 +57,13 @@ struct WebhookReceiver: Sendable {
         self.logger = logger
     }
 
-    /// Each request encodes its own events; the committer's thread only writes them.
-    private static func synchronousCommit<Store: SynchronousEnqueue>(_ store: Store, metrics: IngestMetrics) -> @Sendable ([EventEnvelope]) async throws -> Void {
-        let committer = GroupCommit<Store.Prepared>(blockingCommit: { requests in
-            _ = try store.enqueueSynchronously(requests)
+    /// Each request encodes its own events; the committer's thread only writes them. No sender waits
+    /// longer than `maxWait` (`queue.busy_timeout`) in all, however long it queued behind other commits.
+    private static func synchronousCommit<Store: SynchronousEnqueue>(
+        _ store: Store, metrics: IngestMetrics, maxWait: Duration
+    ) -> @Sendable ([EventEnvelope]) async throws -> Void {
+        let committer = GroupCommit<Store.Prepared>(blockingCommit: { requests, oldestSubmission in
+            _ = try store.enqueueSynchronously(requests, lockWait: maxWait - (ContinuousClock.now - oldestSubmission))
             metrics.recordCommit(requests: requests.count)
         })
         return { envelopes in try await committer.submit([store.prepare(envelopes)]) }

@@ -80,11 +80,10 @@ public struct StandardWebhooksVerifier: Sendable {
     private let keys: [SymmetricKey]
     public let tolerance: Duration
 
-    /// Secrets are `whsec_<base64 key>`; one without the prefix is taken as base64 if it decodes and
-    /// as its UTF-8 bytes otherwise. Surrounding whitespace (a newline from an env file) is ignored,
-    /// and empty secrets are dropped, because an empty HMAC key would let anyone sign.
+    /// Secrets are read by `StandardWebhooksSecret` (`whsec_<base64 key>`); one with no key is dropped
+    /// (the config loader refuses it first), because an empty HMAC key would let anyone sign.
     public init(secrets: [String], tolerance: Duration = .seconds(300)) {
-        keys = secrets.compactMap(Self.keyBytes(fromSecret:)).map { SymmetricKey(data: $0) }
+        keys = secrets.compactMap { try? StandardWebhooksSecret.key(of: $0) }.map { SymmetricKey(data: $0) }
         self.tolerance = tolerance
     }
 
@@ -138,22 +137,6 @@ public struct StandardWebhooksVerifier: Sendable {
 
     private static func signedContent(id: String, timestamp: String, body: Data) -> Data {
         Data("\(id).\(timestamp).".utf8) + body
-    }
-
-    static func keyBytes(fromSecret secret: String) -> Data? {
-        let trimmed = secret.trimmingCharacters(in: .whitespacesAndNewlines)
-        let prefix = "whsec_"
-        let key: Data
-        if trimmed.hasPrefix(prefix) {
-            // A whsec_ secret is base64 by definition; Foundation insists on `=` padding that is often
-            // lost in copying, so it is restored. If it still does not decode, its bytes are the key.
-            let encoded = String(trimmed.dropFirst(prefix.count))
-            let padding = (4 - encoded.count % 4) % 4
-            key = Data(base64Encoded: encoded + String(repeating: "=", count: padding)) ?? Data(encoded.utf8)
-        } else {
-            key = Data(base64Encoded: trimmed) ?? Data(trimmed.utf8)
-        }
-        return key.isEmpty ? nil : key
     }
 }
 

@@ -5,7 +5,51 @@ import HookSyncCore
 // Mapping between the queue's tables and the Core value types. Kept by hand rather than through
 // Codable records: the column names are SQL's, the types are the domain's, and the mapping is short.
 
-/// An envelope flattened into `event_log` columns, encoded before the write transaction begins.
+/// Envelopes flattened into `event_log` and `request` columns, encoded before the write
+/// transaction begins.
+///
+/// The envelopes of one HTTP request share its `RawRequest` (a Kladana request carries up to a
+/// thousand events), so consecutive envelopes with an equal request store it once, and each event
+/// row names it by its position in `requests`.
+struct EventBatch {
+    var requests: [RequestRow] = []
+    var events: [EventRow] = []
+
+    init(_ envelopes: [EventEnvelope]) {
+        events.reserveCapacity(envelopes.count)
+        var previous: RawRequest?
+        for envelope in envelopes {
+            if let raw = envelope.raw, raw != previous {
+                requests.append(RequestRow(raw, receivedAt: envelope.receivedAt.millisecondsSince1970))
+                previous = raw
+            }
+            events.append(EventRow(envelope, request: envelope.raw == nil ? nil : requests.count - 1))
+        }
+    }
+}
+
+/// A request as `request` columns: its body as a BLOB, never re-encoded.
+struct RequestRow {
+    var receivedAt: Int64
+    var method: String
+    var path: String
+    var query: String
+    var headers: String
+    var body: Data
+
+    init(_ raw: RawRequest, receivedAt: Int64) {
+        self.receivedAt = receivedAt
+        method = raw.method
+        path = raw.path
+        query = raw.query
+        headers = JSONText.encode(raw.headers)
+        body = raw.body
+    }
+
+    var arguments: StatementArguments { [receivedAt, method, path, query, headers, body] }
+}
+
+/// An envelope as `event_log` columns; `request` is its request's position in the batch.
 struct EventRow {
     var source: String
     var entityType: String
@@ -15,9 +59,9 @@ struct EventRow {
     var receivedAt: Int64
     var occurredAt: Int64?
     var extras: String?
-    var rawRequest: String?
+    var request: Int?
 
-    init(_ envelope: EventEnvelope) {
+    init(_ envelope: EventEnvelope, request: Int?) {
         source = envelope.key.source
         entityType = envelope.key.type
         entityID = envelope.key.id
@@ -26,11 +70,11 @@ struct EventRow {
         receivedAt = envelope.receivedAt.millisecondsSince1970
         occurredAt = envelope.occurredAt?.millisecondsSince1970
         extras = envelope.extras.isEmpty ? nil : JSONText.encode(envelope.extras)
-        rawRequest = envelope.raw.map(JSONText.encode)
+        self.request = request
     }
 
-    var arguments: StatementArguments {
-        [source, entityType, entityID, action, deliveryID, receivedAt, occurredAt, extras, rawRequest]
+    func arguments(requestID: Int64?) -> StatementArguments {
+        [source, entityType, entityID, action, deliveryID, receivedAt, occurredAt, extras, requestID]
     }
 }
 
@@ -68,7 +112,6 @@ extension StoredEvent {
         guard let action = EventAction(rawValue: actionName) else {
             throw SQLiteSchemaError.corrupt("event \(row["id"] as Int64? ?? -1) has action \(actionName)")
         }
-        let rawText: String? = row["raw_request"]
         let occurredAt: Int64? = row["occurred_at"]
         self.init(id: row["id"], envelope: EventEnvelope(
             key: EntityKey(source: row["source"], type: row["entity_type"], id: row["entity_id"]),
@@ -77,7 +120,23 @@ extension StoredEvent {
             receivedAt: Date(millisecondsSince1970: row["received_at"]),
             occurredAt: occurredAt.map(Date.init(millisecondsSince1970:)),
             extras: try [String: String](jsonText: row["extras"]),
-            raw: try rawText.map { try JSONDecoder().decode(RawRequest.self, from: Data($0.utf8)) }))
+            raw: try RawRequest(requestColumnsOf: row)))
+    }
+}
+
+extension RawRequest {
+    /// The request of an event row joined with `request` (`request_method`, … as in
+    /// `Statements.eventsOfMergeTree`), or of its legacy `raw_request` JSON from before migration 0004.
+    init?(requestColumnsOf row: Row) throws {
+        if let method: String = row["request_method"] {
+            self.init(
+                method: method, path: row["request_path"], query: row["request_query"],
+                headers: try [String: String](jsonText: row["request_headers"]), body: row["request_body"])
+        } else if let legacy: String = row["raw_request"] {
+            self = try JSONDecoder().decode(RawRequest.self, from: Data(legacy.utf8))
+        } else {
+            return nil
+        }
     }
 }
 

@@ -16,7 +16,7 @@ public struct SQLiteOptions: Sendable, Hashable {
         case normal = "NORMAL"
     }
 
-    public init(synchronous: Synchronous = .full, busyTimeout: Duration = .seconds(30)) {
+    public init(synchronous: Synchronous = .full, busyTimeout: Duration = .seconds(5)) {
         self.synchronous = synchronous
         self.busyTimeout = busyTimeout
     }

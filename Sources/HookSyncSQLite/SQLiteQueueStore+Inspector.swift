@@ -63,6 +63,18 @@ extension SQLiteQueueStore {
         }
     }
 
+    public func depth() async throws -> QueueDepth {
+        let now = clock.now
+        return try await pool.read { db in
+            let row = try Row.fetchOne(db.cachedStatement(sql: Statements.queueDepth))!
+            let unfolded: Int = row["unfolded"], pending: Int = row["pending"]
+            let oldest = [row["oldest_unfolded"], row["oldest_pending"]].compactMap { $0 as Int64? }.min()
+            return QueueDepth(
+                waiting: unfolded + pending,
+                oldestWaitingAgeSeconds: oldest.map { max(0, now.timeIntervalSince(Date(millisecondsSince1970: $0))) })
+        }
+    }
+
     /// Every work item of one entity, oldest first (finished ones only while retained).
     public func workItems(for key: EntityKey) async throws -> [WorkItem] {
         try await pool.read { db in
@@ -172,6 +184,7 @@ extension SQLiteQueueStore {
         return try await pool.write { db in
             try db.cachedStatement(sql: Statements.pruneEvents).execute(arguments: ["cutoff": ms])
             let events = db.changesCount
+            try db.cachedStatement(sql: Statements.pruneRequests).execute(arguments: ["cutoff": ms])
             try db.execute(sql: "DELETE FROM work_item WHERE state IN ('done', 'merged') AND finished_at < ?",
                            arguments: [ms])
             return PruneReport(events: events, workItems: db.changesCount)

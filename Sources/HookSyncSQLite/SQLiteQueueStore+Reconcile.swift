@@ -80,9 +80,9 @@ extension SQLiteQueueStore {
         }
     }
 
-    public func finishPass(_ passID: Int64, counts: ReconcileCounts, watermark: Date?, now: Date) async throws {
+    public func finishPass(_ passID: Int64, owner: String, counts: ReconcileCounts, watermark: Date?, now: Date) async throws -> Bool {
         try await pool.write { db in
-            try Self.end(db, passID, state: "succeeded", counts: counts, error: nil, now: now)
+            guard try Self.end(db, passID, owner: owner, state: "succeeded", counts: counts, error: nil, now: now) else { return false }
             if let watermark {
                 try db.execute(
                     sql: """
@@ -93,11 +93,13 @@ extension SQLiteQueueStore {
                         """,
                     arguments: [watermark.millisecondsSince1970, now.millisecondsSince1970, passID])
             }
+            return true
         }
     }
 
-    public func failPass(_ passID: Int64, counts: ReconcileCounts, error: String, now: Date) async throws {
-        try await pool.write { db in try Self.end(db, passID, state: "failed", counts: counts, error: error, now: now) }
+    @discardableResult
+    public func failPass(_ passID: Int64, owner: String, counts: ReconcileCounts, error: String, now: Date) async throws -> Bool {
+        try await pool.write { db in try Self.end(db, passID, owner: owner, state: "failed", counts: counts, error: error, now: now) }
     }
 
     public func recentPasses(limit: Int) async throws -> [ReconcilePass] {
@@ -127,17 +129,19 @@ extension SQLiteQueueStore {
         }
     }
 
-    private static func end(_ db: Database, _ passID: Int64, state: String, counts: ReconcileCounts, error: String?, now: Date) throws {
+    /// Whether the pass was still `owner`'s, and so ended.
+    private static func end(_ db: Database, _ passID: Int64, owner: String, state: String, counts: ReconcileCounts, error: String?, now: Date) throws -> Bool {
         try db.execute(
             sql: """
                 UPDATE reconcile_pass SET state = ?, finished_at = ?, heartbeat_at = ?, error = ?,
                     pages = ?, listed = ?, changed = ?, deleted = ?
-                WHERE id = ?
+                WHERE id = ? AND owner = ? AND state = 'running'
                 """,
             arguments: [
                 state, now.millisecondsSince1970, now.millisecondsSince1970, error,
-                counts.pages, counts.listed, counts.changed, counts.deleted, passID,
+                counts.pages, counts.listed, counts.changed, counts.deleted, passID, owner,
             ])
+        return db.changesCount > 0
     }
 
     static func pass(_ row: Row) -> ReconcilePass {

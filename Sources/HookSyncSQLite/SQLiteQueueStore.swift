@@ -1,5 +1,6 @@
 public import Foundation
 public import GRDB
+import GRDBSQLite
 public import HookSyncCore
 
 /// The SQLite backend of the queue: one database file shared by ingest, workers and the CLI,
@@ -43,22 +44,35 @@ public final class SQLiteQueueStore: QueueStore {
     public func enqueue(_ envelopes: [EventEnvelope]) async throws -> EnqueueReceipt {
         guard !envelopes.isEmpty else { return EnqueueReceipt() }
         // Encoding happens before the transaction: the writer lock is held for SQL only.
-        let rows = envelopes.map(EventRow.init)
-        return try await pool.write { db in try Self.append(rows, in: db) }
+        let batch = EventBatch(envelopes)
+        return try await pool.write { db in try Self.append([batch], in: db) }
     }
 
-    static func append(_ rows: [EventRow], in db: Database) throws -> EnqueueReceipt {
+    static func append(_ batches: [EventBatch], in db: Database) throws -> EnqueueReceipt {
         var receipt = EnqueueReceipt()
         var counters: [String: SourceCounterDelta] = [:]
-        let append = try db.cachedStatement(sql: Statements.appendEvent)
-        for row in rows {
-            try append.execute(arguments: row.arguments)
-            if db.changesCount == 0 {
-                receipt.duplicates += 1
-                counters[row.source, default: SourceCounterDelta()].duplicates += 1
-            } else {
-                receipt.accepted += 1
-                counters[row.source, default: SourceCounterDelta()].record(acceptedAt: row.receivedAt)
+        let appendEvent = try db.cachedStatement(sql: Statements.appendEvent)
+        let appendRequest = try db.cachedStatement(sql: Statements.appendRequest)
+        for batch in batches {
+            var requestIDs: [Int64] = []
+            for request in batch.requests {
+                try appendRequest.execute(arguments: request.arguments)
+                requestIDs.append(db.lastInsertedRowID)
+            }
+            var acceptedOfRequest = [Int](repeating: 0, count: requestIDs.count)
+            for row in batch.events {
+                try appendEvent.execute(arguments: row.arguments(requestID: row.request.map { requestIDs[$0] }))
+                if db.changesCount == 0 {
+                    receipt.duplicates += 1
+                    counters[row.source, default: SourceCounterDelta()].duplicates += 1
+                } else {
+                    receipt.accepted += 1
+                    counters[row.source, default: SourceCounterDelta()].record(acceptedAt: row.receivedAt)
+                    if let request = row.request { acceptedOfRequest[request] += 1 }
+                }
+            }
+            for (index, id) in requestIDs.enumerated() where acceptedOfRequest[index] == 0 {
+                try db.cachedStatement(sql: Statements.dropRequest).execute(arguments: [id])
             }
         }
         let bumpCounter = try db.cachedStatement(sql: Statements.bumpSourceCounter)
@@ -341,16 +355,35 @@ struct SourceCounterDelta {
 
 extension SQLiteQueueStore: SynchronousEnqueue {
     public struct Prepared: Sendable {
-        fileprivate let rows: [EventRow]
+        fileprivate let batch: EventBatch
     }
 
     public func prepare(_ envelopes: [EventEnvelope]) -> Prepared {
-        Prepared(rows: envelopes.map(EventRow.init))
+        Prepared(batch: EventBatch(envelopes))
     }
 
-    public func enqueueSynchronously(_ requests: [Prepared]) throws -> EnqueueReceipt {
-        let rows = requests.flatMap { $0.rows }
-        guard !rows.isEmpty else { return EnqueueReceipt() }
-        return try pool.write { db in try Self.append(rows, in: db) }
+    /// The busy timeout the pool was opened with (`queue.busy_timeout`).
+    private var busyTimeout: Duration {
+        if case .timeout(let seconds) = pool.configuration.busyMode { .seconds(seconds) } else { .zero }
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int32 {
+        Int32(clamping: Int64((max(duration, .zero).timeInterval * 1_000).rounded(.up)))
+    }
+
+    public func enqueueSynchronously(_ requests: [Prepared], lockWait: Duration) throws -> EnqueueReceipt {
+        guard requests.contains(where: { !$0.batch.events.isEmpty }) else { return EnqueueReceipt() }
+        return try pool.writeWithoutTransaction { db in
+            // The wait happens at BEGIN IMMEDIATE, under the connection's busy timeout: shortened for
+            // this commit, then put back for the process's other writes.
+            sqlite3_busy_timeout(db.sqliteConnection, Self.milliseconds(lockWait))
+            defer { sqlite3_busy_timeout(db.sqliteConnection, Self.milliseconds(busyTimeout)) }
+            var receipt = EnqueueReceipt()
+            try db.inTransaction(.immediate) {
+                receipt = try Self.append(requests.map(\.batch), in: db)
+                return .commit
+            }
+            return receipt
+        }
     }
 }

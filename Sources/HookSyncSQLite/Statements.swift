@@ -5,10 +5,17 @@ enum Statements {
 
     /// A duplicate delivery changes nothing (the unique index on (source, delivery_id) refuses it).
     static let appendEvent = """
-        INSERT INTO event_log (source, entity_type, entity_id, action, delivery_id, received_at, occurred_at, extras, raw_request)
+        INSERT INTO event_log (source, entity_type, entity_id, action, delivery_id, received_at, occurred_at, extras, request_id)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT DO NOTHING
         """
+
+    static let appendRequest = """
+        INSERT INTO request (received_at, method, path, query, headers, body) VALUES (?, ?, ?, ?, ?, ?)
+        """
+
+    /// A request all of whose events were duplicates: nothing refers to it.
+    static let dropRequest = "DELETE FROM request WHERE id = ?"
 
     static let bumpSourceCounter = """
         INSERT INTO source_counter (source, accepted, duplicates, last_delivery_at) VALUES (?, ?, ?, ?)
@@ -128,7 +135,10 @@ enum Statements {
             UNION
             SELECT work_item.id FROM work_item JOIN tree ON work_item.merged_into = tree.id
         )
-        SELECT * FROM event_log WHERE work_item_id IN tree ORDER BY id
+        SELECT event_log.*, request.method AS request_method, request.path AS request_path, request.query AS request_query,
+               request.headers AS request_headers, request.body AS request_body
+        FROM event_log LEFT JOIN request ON request.id = event_log.request_id
+        WHERE event_log.work_item_id IN tree ORDER BY event_log.id
         """
 
     static let workCountsBySource = """
@@ -162,6 +172,17 @@ enum Statements {
             circuit = excluded.circuit, reason = excluded.reason, changed_at = excluded.changed_at, retry_at = excluded.retry_at
         """
 
+    /// Event ids are never reused and never pruned past the fold's watermark, so the unfolded events
+    /// are counted from the ids alone; pending items are counted on their partial index.
+    static let queueDepth = """
+        WITH fold AS (SELECT folded_through FROM fold_state WHERE id = 1)
+        SELECT
+            max(0, coalesce((SELECT max(id) FROM event_log), 0) - (SELECT folded_through FROM fold)) AS unfolded,
+            (SELECT received_at FROM event_log WHERE id > (SELECT folded_through FROM fold) ORDER BY id LIMIT 1) AS oldest_unfolded,
+            (SELECT count(*) FROM work_item WHERE state = 'pending') AS pending,
+            (SELECT min(first_event_at) FROM work_item WHERE state = 'pending') AS oldest_pending
+        """
+
     /// Events not folded yet, per source, with the oldest one's arrival.
     static let unfoldedBySource = """
         SELECT source, count(*) AS count, min(received_at) AS oldest
@@ -175,5 +196,15 @@ enum Statements {
         DELETE FROM event_log
         WHERE id <= (SELECT folded_through FROM fold_state WHERE id = 1)
           AND id < coalesce((SELECT id FROM event_log WHERE received_at >= :cutoff ORDER BY id LIMIT 1), 9223372036854775807)
+        """
+
+    /// Requests grow with their events' ids, so after `pruneEvents` the requests before the first
+    /// remaining event's request are referenced by nothing; while no event refers to a request at
+    /// all, those received before the cutoff go.
+    static let pruneRequests = """
+        DELETE FROM request
+        WHERE id < coalesce(
+            (SELECT request_id FROM event_log WHERE request_id IS NOT NULL ORDER BY id LIMIT 1),
+            (SELECT coalesce(max(id), 0) + 1 FROM request WHERE received_at < :cutoff))
         """
 }

@@ -103,7 +103,9 @@ public struct Reconciler: Sendable {
             // Never past the pass's own start minus the skew: a row written upstream during the pass,
             // with a clock a little behind ours, is listed again next time rather than skipped.
             let watermark = pass.plan.upperBound.addingTimeInterval(-source.reconcile.maxClockSkew.timeInterval)
-            try await store.finishPass(pass.id, counts: counts, watermark: watermark, now: clock.now)
+            guard try await store.finishPass(pass.id, owner: owner, counts: counts, watermark: watermark, now: clock.now) else {
+                throw ReconcileError.lockLost(source: source.name, type: type)
+            }
             return ReconcileSummary(passID: pass.id, source: source.name, type: type, mode: pass.plan.mode, counts: counts,
                                     duration: clock.now.timeIntervalSince(startedAt), resumed: pass.resumed)
         } catch ReconcileError.lockLost(let source, let type) {
@@ -119,7 +121,8 @@ public struct Reconciler: Sendable {
             let released = await Task { [store, owner] in try? await store.releasePass(pass.id, owner: owner) }.value
             throw ReconcileError.interrupted(source: source.name, type: type, pages: counts.pages, resumable: released == true)
         } catch {
-            try? await store.failPass(pass.id, counts: counts, error: "\(error)", now: clock.now)
+            // Refused when another run took the pass over while this one stalled: that run's pass goes on.
+            _ = try? await store.failPass(pass.id, owner: owner, counts: counts, error: "\(error)", now: clock.now)
             throw error
         }
     }

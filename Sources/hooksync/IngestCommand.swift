@@ -27,6 +27,7 @@ struct IngestCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = ProcessLogging.bootstrap(label: "hooksync.ingest")
         let workspace = try options.loadWorkspace()
+        for warning in workspace.config.warnings { logger.warning("config: \(warning)") }
         let store = try workspace.openStore()
         let config = workspace.config
         if config.sources.isEmpty { logger.warning("no sources configured: every webhook will get 404") }

@@ -29,6 +29,7 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = ProcessLogging.bootstrap(label: "hooksync.worker")
         let workspace = try options.loadWorkspaceForOutboundCalls()
+        for warning in workspace.config.warnings { logger.warning("config: \(warning)") }
         let store = try workspace.openStore()
         if workspace.config.sources.isEmpty { logger.warning("no sources configured: every item will be dead-lettered") }
         let assembly = try WorkerAssembly(config: workspace.config, queue: store, mirrorOptions: workspace.sqliteOptions, logger: logger)

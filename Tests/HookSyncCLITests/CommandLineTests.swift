@@ -123,7 +123,7 @@ struct CommandLineTests {
         #expect(status.status == 0)
         let document = try JSONDecoder().decode(QueueStatusKeys.self, from: Data(status.standardOutput.utf8))
         #expect(document.received == 0 && document.work.pending == 0)
-        #expect(document.schema_version == "0003_reconcile")
+        #expect(document.schema_version == "0004_request")
         #expect(status.standardOutput.contains("\"oldest_pending_age_seconds\" : null"))
     }
 
@@ -146,7 +146,8 @@ struct CommandLineTests {
         let second = try await run(["reconcile", "--config", config])
         #expect(second.status == 1)
         #expect(second.standardError.contains("economic/customer: a reconcile of economic/customer is already running (pass #1, owner nightly-host:4242, started "))
-        #expect(second.standardError.contains("last heard from 0s ago); wait for it to finish. If that process is gone, a run after it has been silent for 5m takes the pass over and resumes it"))
+        // "last heard from 0s ago", or 1s on a machine slow to start the second process.
+        #expect(second.standardError.contains("s ago); wait for it to finish. If that process is gone, a run after it has been silent for 5m takes the pass over and resumes it"))
 
         // A type that no source configures: reconcile says what is configured; a resync of it, naming
         // the source, asks the provider, and a 404 says the type is not among the source's.

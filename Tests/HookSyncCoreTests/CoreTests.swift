@@ -110,13 +110,41 @@ struct GroupCommitTests {
         #expect(log.batches.withLock { $0 } == [[1], [2]])
     }
 
+    /// A caller's wait starts when it submits, not when the committer's thread is free to take it:
+    /// the commit that waits for a lock is told how long its longest-waiting caller already waited.
+    @Test func aBlockingCommitIsToldWhenItsLongestWaitingCallerSubmitted() async throws {
+        let firstMayFinish = DispatchSemaphore(value: 0)
+        let firstStarted = Mutex(false)
+        let told = Mutex<[[Int]: ContinuousClock.Instant]>([:])
+        let commits = GroupCommit<Int>(blockingCommit: { batch, oldestSubmission in
+            told.withLock { $0[batch.sorted()] = oldestSubmission }
+            if batch == [0] {
+                firstStarted.withLock { $0 = true }
+                firstMayFinish.wait()
+            }
+        })
+        let early = ContinuousClock.now, later = early.advanced(by: .milliseconds(5))
+        try await withThrowingTaskGroup { group in
+            group.addTask { try await commits.submit([0]) }
+            while !firstStarted.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+            // Submitted while the first commit holds the committer's thread.
+            group.addTask { try await commits.submit([1], submittedAt: early) }
+            group.addTask { try await commits.submit([2], submittedAt: later) }
+            try await Task.sleep(for: .milliseconds(200))
+            firstMayFinish.signal()
+            try await group.waitForAll()
+        }
+        // Together or apart, the batch that holds 1 was told of 1's submission.
+        #expect(told.withLock { $0.first { $0.key.contains(1) }?.value } == early)
+    }
+
     /// The blocking form (ingest's, over SQLite's synchronous writes) batches the same way: callers
     /// who come while a commit blocks share the next one.
     @Test func aBlockingCommitTakesEveryoneWhoCameWhileItBlocked() async throws {
         let log = Log()
         let firstMayFinish = DispatchSemaphore(value: 0)
         let firstStarted = Mutex(false)
-        let commits = GroupCommit<Int>(blockingCommit: { batch in
+        let commits = GroupCommit<Int>(blockingCommit: { batch, _ in
             if batch == [0] {
                 firstStarted.withLock { $0 = true }
                 firstMayFinish.wait()

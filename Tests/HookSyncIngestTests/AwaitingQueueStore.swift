@@ -7,6 +7,8 @@ import HookSyncCore
 struct AwaitingQueueStore: QueueStore {
     let base: any QueueStore
     let enqueues = Counter()
+    let statusReads = Counter()
+    let depthReads = Counter()
 
     final class Counter: @unchecked Sendable {
         private let lock = NSLock()
@@ -26,7 +28,14 @@ struct AwaitingQueueStore: QueueStore {
     func deadLetter(_ lease: Lease, reason: String) async throws -> Bool { try await base.deadLetter(lease, reason: reason) }
     func extend(_ leases: [Lease], by duration: Duration) async throws -> [Lease] { try await base.extend(leases, by: duration) }
     func recordSourceHealth(_ health: SourceHealth) async throws { try await base.recordSourceHealth(health) }
-    func status() async throws -> QueueStatus { try await base.status() }
+    func status() async throws -> QueueStatus {
+        statusReads.increment()
+        return try await base.status()
+    }
+    func depth() async throws -> QueueDepth {
+        depthReads.increment()
+        return try await base.depth()
+    }
     func workItem(id: Int64) async throws -> WorkItem? { try await base.workItem(id: id) }
     func events(forWorkItem id: Int64) async throws -> [StoredEvent] { try await base.events(forWorkItem: id) }
     func deadLetters(source: String?, limit: Int) async throws -> [WorkItem] { try await base.deadLetters(source: source, limit: limit) }
@@ -48,11 +57,11 @@ struct AwaitingQueueStore: QueueStore {
     }
     func releasePass(_ passID: Int64, owner: String) async throws -> Bool { try await base.releasePass(passID, owner: owner) }
     func heartbeat(_ passID: Int64, owner: String, now: Date) async throws -> Bool { try await base.heartbeat(passID, owner: owner, now: now) }
-    func finishPass(_ passID: Int64, counts: ReconcileCounts, watermark: Date?, now: Date) async throws {
-        try await base.finishPass(passID, counts: counts, watermark: watermark, now: now)
+    func finishPass(_ passID: Int64, owner: String, counts: ReconcileCounts, watermark: Date?, now: Date) async throws -> Bool {
+        try await base.finishPass(passID, owner: owner, counts: counts, watermark: watermark, now: now)
     }
-    func failPass(_ passID: Int64, counts: ReconcileCounts, error: String, now: Date) async throws {
-        try await base.failPass(passID, counts: counts, error: error, now: now)
+    func failPass(_ passID: Int64, owner: String, counts: ReconcileCounts, error: String, now: Date) async throws -> Bool {
+        try await base.failPass(passID, owner: owner, counts: counts, error: error, now: now)
     }
     func recentPasses(limit: Int) async throws -> [ReconcilePass] { try await base.recentPasses(limit: limit) }
     func requestResync(_ request: ResyncRequest, now: Date) async throws -> Int64 { try await base.requestResync(request, now: now) }

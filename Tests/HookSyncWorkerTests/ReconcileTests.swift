@@ -304,6 +304,31 @@ final class FakeUpstream: ProviderAPI {
         #expect(try await database.store.recentPasses(limit: 1).first?.position.page == 0, "the stalled holder recorded nothing")
     }
 
+    @Test func aStalledHolderWhoseListingFailsAfterATakeoverLeavesTheSuccessorsPassRunning() async throws {
+        for index in 0..<30 { upstream.put("s\(index)", modified: base.addingTimeInterval(Double(-1_000 + index))) }
+        upstream.with { $0.rateLimitPageUntilLifted = (page: 1, retryAfter: .milliseconds(50)) }
+        let stalled = Task { try await reconciler(pageSize: 10, owner: "stalled").run(type: "customer", mode: .incremental) }
+        try await waitUntil("the pass stalls on its second page") { upstream.with { $0.rateLimitedAnswers } >= 1 }
+
+        database.clock.advance(by: .seconds(301))
+        let plan = ReconcilePassPlan(source: "economic", type: "customer", mode: .incremental, listedFrom: nil, upperBound: base)
+        let successor = try await database.store.beginPass(plan, owner: "successor", now: database.clock.now, staleAfter: .seconds(300))
+        #expect(successor.resumed)
+        // The stalled holder wakes to a listing that fails for good, and records the failure.
+        upstream.with {
+            $0.failPage[1] = .rejected("the stalled holder's request is refused")
+            $0.rateLimitPageUntilLifted = nil
+        }
+        await #expect(throws: (any Error).self) { try await stalled.value }
+
+        let pass = try #require(try await database.store.recentPasses(limit: 1).first)
+        #expect(pass.id == successor.id)
+        #expect(pass.state == "running" && pass.owner == "successor", "the successor's pass goes on")
+        #expect(try await database.store.finishPass(pass.id, owner: "stalled", counts: ReconcileCounts(), watermark: base, now: database.clock.now) == false)
+        #expect(try await database.store.watermark(source: "economic", type: "customer") == nil, "nor did the stalled holder move the watermark")
+        #expect(try await database.store.finishPass(pass.id, owner: "successor", counts: ReconcileCounts(), watermark: base, now: database.clock.now))
+    }
+
     /// A keyset query's count is of the rows from its second on, so the provider's count shrinks page
     /// by page; the progress must still add up to the whole listing, or the ETA runs to zero halfway.
     @Test func theProgressCountsWhatTheListingStillHoldsAcrossKeysetAndSameSecondPages() async throws {
