@@ -98,6 +98,11 @@ final class BatchHandOff<Element: Sendable>: Sendable {
         producer?.resume()
     }
 
+    /// Whether a `send` waits for room, or a `takeAll` for an element: what a caller (or a test) can
+    /// wait for instead of guessing how long the other side takes to get there.
+    var producerIsWaiting: Bool { state.withLock { $0.waitingProducer != nil } }
+    var consumerIsWaiting: Bool { state.withLock { $0.waitingConsumer != nil } }
+
     /// The producer has said it is done (or failed, or the consumer closed): nothing more will be queued.
     var isFinished: Bool {
         state.withLock { $0.end != nil }

@@ -58,6 +58,8 @@ final class WorkerControl: Sendable {
 
     var held: [Int64: Lease] { state.withLock { $0.held } }
     var isStopping: Bool { state.withLock { $0.isStopping } }
+    /// Slots waiting in `next()` for an item.
+    var idleSlotCount: Int { state.withLock { $0.idleSlots.count } }
 
     /// Nothing is being fetched or settled. Items still waiting for a slot do not count: on a stop
     /// they are released, not processed.

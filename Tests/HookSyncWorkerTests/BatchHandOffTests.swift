@@ -1,3 +1,4 @@
+import HookSyncTestSupport
 import Synchronization
 import Testing
 @testable import HookSyncWorker
@@ -26,7 +27,7 @@ import Testing
     @Test func aWaitingConsumerWakesForTheNextElement() async throws {
         let handOff = BatchHandOff<Int>(capacity: 4)
         let taken = Task { try await handOff.takeAll() }
-        try await Task.sleep(for: .milliseconds(20))
+        try await waitUntil("the consumer waits") { handOff.consumerIsWaiting }
         try await handOff.send(7)
         #expect(try await taken.value == [7])
     }
@@ -40,7 +41,7 @@ import Testing
                 sent.add(1, ordering: .sequentiallyConsistent)
             }
         }
-        try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("the producer waits for room") { handOff.producerIsWaiting }
         #expect(sent.load(ordering: .sequentiallyConsistent) == 2)
         #expect(try await handOff.takeAll() == [1, 2])
         try await producer.value
@@ -51,7 +52,7 @@ import Testing
         let handOff = BatchHandOff<Int>(capacity: 2)
         #expect(handOff.takeQueued() == [])
         let producer = Task { for n in 1...4 { try await handOff.send(n) } }
-        try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("the producer waits for room") { handOff.producerIsWaiting }
         #expect(handOff.takeQueued() == [1, 2])
         try await producer.value
         #expect(handOff.takeQueued() == [3, 4])
@@ -67,7 +68,7 @@ import Testing
         let handOff = BatchHandOff<Int>(capacity: 1)
         try await handOff.send(1)
         let producer = Task { try await handOff.send(2) }
-        try await Task.sleep(for: .milliseconds(20))
+        try await waitUntil("the producer waits for room") { handOff.producerIsWaiting }
         handOff.close()
         await #expect(throws: CancellationError.self) { try await producer.value }
         await #expect(throws: CancellationError.self) { try await handOff.send(3) }

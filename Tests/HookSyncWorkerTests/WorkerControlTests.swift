@@ -1,5 +1,6 @@
 import Foundation
 import HookSyncCore
+import HookSyncTestSupport
 @testable import HookSyncWorker
 import Testing
 
@@ -32,12 +33,12 @@ import Testing
     @Test func anIdleSlotGetsTheNextClaimedItemAndAStopReleasesIt() async throws {
         let control = WorkerControl(concurrency: 2)
         let waiting = Task { await control.next() }
-        try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("the slot waits for an item") { control.idleSlotCount == 1 }
         control.add([item(9)])
         #expect(await waiting.value?.id == 9)
 
         let stopped = Task { await control.next() }
-        try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("the slot waits for an item") { control.idleSlotCount == 1 }
         control.stop()
         #expect(await stopped.value == nil)
         #expect(await control.next() == nil)
