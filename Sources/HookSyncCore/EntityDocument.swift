@@ -37,8 +37,9 @@ public struct EntityDocument: Sendable, Hashable {
         }
     }
 
-    /// The document as one line of JSON, written directly: through `JSONSerialization` (parsing
-    /// `data`, sorting keys with a locale-aware comparison) `mirror export` managed ~10,000 lines/s.
+    /// The document as one line of JSON, written directly: `JSONSerialization` (parsing `data`,
+    /// sorting keys with a locale-aware comparison) was most of what `mirror export` cost
+    /// (docs/decisions.md#entity-documents-are-written-directly).
     public func jsonLine() -> String {
         let compactData = data.flatMap { JSONByteScanner.compacted(Array($0)) }
         var line = ""

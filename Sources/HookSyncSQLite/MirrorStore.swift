@@ -21,8 +21,8 @@ public final class MirrorStore: Sink {
     init(pool: DatabasePool) {
         self.pool = pool
         // A write waits 10 ms for company before it commits. Only an item's settling waits on it, not
-        // a fetch, and without the wait the worker's mirror committed (and fsynced) 160 times a second
-        // for 1,200 fetches: more CPU than the fetches could spare on two cores.
+        // a fetch, and without the wait the worker's mirror committed (and fsynced) for nearly every
+        // fetch (docs/decisions.md#completions-and-mirror-writes-linger-10-ms-for-company).
         self.batches = GroupCommit(maxBatch: 1_024, linger: .milliseconds(10)) { [pool] records in
             try await pool.write { db in try Self.apply(records, in: db) }
         }
@@ -102,7 +102,8 @@ public final class MirrorStore: Sink {
     /// lists the last committed second again, and its counts must not count those rows twice.
     ///
     /// A page takes a few statements of many rows each, not three statements a row: at a listing's
-    /// thousands of rows a second, binding and stepping one statement per row was most of the cost.
+    /// thousands of rows a second, binding and stepping one statement per row was most of the cost
+    /// (docs/decisions.md#a-page-is-written-a-hundred-rows-a-statement).
     public func applyListing(_ rows: [ListedEntity], pass: Int64, syncedAt: Date) async throws -> ListingApplied {
         try await applyListing(pages: [rows], pass: pass, syncedAt: syncedAt)[0]
     }
@@ -139,7 +140,8 @@ public final class MirrorStore: Sink {
     ///
     /// Only rows that were in the mirror when the pass began can qualify, so when `beginFullPass` noted
     /// where that was, rows above it are not looked at, and a pass into a (source, type) the mirror did
-    /// not hold looks at none: a first resync of a million rows no longer reads them all again.
+    /// not hold looks at none: a first resync of a million rows no longer reads them all again
+    /// (docs/decisions.md#a-full-passs-tombstone-scan-is-bounded).
     public func tombstoneUnlisted(source: String, type: String, pass: Int64, passStartedAt: Date, syncedAt: Date) async throws -> Int {
         try await pool.write { db in
             let bound = try Int64.fetchOne(
@@ -326,7 +328,8 @@ enum ListingBatch {
     /// its stored state read first (to write it only if newer, and to count it right), a row it lacks
     /// only an insert. So after a chunk in which nothing was stored, the next is inserted straight
     /// away where it is absent, and only what was already there is read and compared: a backfill
-    /// skips the read, a re-listing never pays for the insert it would have refused.
+    /// skips the read, a re-listing never pays for the insert it would have refused
+    /// (docs/decisions.md#a-backfill-inserts-where-absent-and-reads-only-what-was-there).
     static func apply(_ groups: [(key: (String, String), rows: [Listed])], pass: Int64, syncedAt: Int64, in db: Database) throws -> ListingApplied {
         var applied = ListingApplied(firstListed: 0, changed: 0)
         for ((source, type), group) in groups {

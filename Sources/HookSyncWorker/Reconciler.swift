@@ -36,7 +36,7 @@ public struct Reconciler: Sendable {
     public var onProgress: @Sendable (ReconcileProgress) -> Void
     /// How long a write of fewer than `lingerBelow` pages waits for more to join its transaction: a
     /// few pages' time against a local listing, and nothing beside a remote provider's round trip.
-    /// Measured on a million-row resync: 6% less CPU, most of it the system's (docs/benchmarks.md).
+    /// Fewer, larger transactions cost less CPU (docs/decisions.md#the-listing-runs-ahead-of-the-writes).
     public var writeLinger: Duration = .milliseconds(10)
 
     public init(
@@ -189,7 +189,7 @@ public struct Reconciler: Sendable {
     ) async throws {
         while var batch = try await pages.takeAll() {
             // A writer that keeps up with the listing finds a page or two at a time, and a transaction
-            // per page rewrote the B-trees' right edges and fsynced a thousand times a million rows.
+            // per page meant a rewrite of the B-trees' right edges and an fsync for every page.
             // One that is behind finds more, and goes straight on; so does the listing's last write.
             if batch.count < Self.lingerBelow, !pages.isFinished {
                 try? await Task.sleep(for: writeLinger)
@@ -213,7 +213,8 @@ public struct Reconciler: Sendable {
     }
 
     /// Pages that may wait for the writer: enough to fill a transaction while one commits, few enough
-    /// that a listing of millions of rows streams through in constant memory.
+    /// that a listing of millions of rows streams through in constant memory
+    /// (docs/decisions.md#the-listing-runs-ahead-of-the-writes).
     public static let pagesAhead = 16
 
     /// A write of fewer pages than this has caught up with the listing, and lingers (`writeLinger`).

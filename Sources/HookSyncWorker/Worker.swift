@@ -42,7 +42,8 @@ public final class Worker: Service {
         let owner = settings.owner
         // Completions share transactions: at hundreds of fetches a second, one commit each would make
         // the queue's fsyncs the bottleneck. Nothing waits on a completion but the item's lease (its
-        // fetch slot is already free), so a commit waits a little for company: fewer, larger commits.
+        // fetch slot is already free), so a commit waits a little for company: fewer, larger commits
+        // (docs/decisions.md#completions-and-mirror-writes-linger-10-ms-for-company).
         self.completions = GroupCommit(linger: .milliseconds(10)) { [queue, logger] leases in
             let lost = try await queue.complete(leases)
             if !lost.isEmpty {

@@ -83,7 +83,8 @@ enum ListingWire {
     /// The fast path slices the row array out of the bytes, checking it is well formed as it goes
     /// (`JSONArraySlices`), finds each row's id and time in its slice, and parses the rest of the
     /// document apart: a page of 1,000 rows through `JSONSerialization`, or through a keyed
-    /// `JSONDecoder` container per row, cost more than writing it to the mirror. Whatever that scan
+    /// `JSONDecoder` container per row, cost more than writing it to the mirror
+    /// (docs/decisions.md#the-row-scan-checks-the-json-itself). Whatever that scan
     /// cannot read as plainly as the webhook parsers would (an escape, a number that is not a plain
     /// integer, a missing id, a trailing comma) sends the whole document through `JSONSerialization`,
     /// which reads it as they do and says what is wrong.
