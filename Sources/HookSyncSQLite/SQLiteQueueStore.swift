@@ -102,7 +102,8 @@ public final class SQLiteQueueStore: QueueStore {
     }
 
     /// Folds up to `limit` queued events into work items now, rather than at the next claim. Returns
-    /// how many it folded. A worker with nothing to claim calls it to keep `status` current.
+    /// how many it folded. No worker calls it (a claim folds first); the queue benchmark and tests do,
+    /// to fold a backlog without claiming.
     @discardableResult
     public func foldQueuedEvents(limit: Int? = nil) async throws -> Int {
         let now = clock.now, limit = limit ?? foldBatchLimit
