@@ -113,8 +113,8 @@ public final class MirrorStore: Sink {
     /// together are written together.
     public func applyListing(pages: [[ListedEntity]], pass: Int64, syncedAt: Date) async throws -> [ListingApplied] {
         guard pages.contains(where: { !$0.isEmpty }) else { return pages.map { _ in ListingApplied(firstListed: 0, changed: 0) } }
-        // Grouped and encoded before the transaction: the writer is the pass's bottleneck, so it
-        // does SQL only.
+        // Grouped and encoded before the transaction, so the write lock is held for SQL only (a pass's
+        // pace is set by its listing, and the writer takes CPU from it).
         let grouped = pages.map(ListingBatch.group)
         let syncedAt = syncedAt.millisecondsSince1970
         return try await pool.write { db in

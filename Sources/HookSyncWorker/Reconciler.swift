@@ -13,8 +13,9 @@ public import Logging
 /// newer than the stored copy are written; with another sink (no local copy to compare against)
 /// every listed row is sent. A `--full` pass also tombstones mirrored entities the listing lacked.
 ///
-/// Paging is by keyset (see `ListingQuery`), committed a few pages at a time, so a pass that dies
-/// resumes at its last committed page when the next run takes over its lock.
+/// Paging is by keyset, or by the provider's cursor where it has one (see `ListingQuery`), committed
+/// a few pages at a time, so a pass that dies resumes at its last committed page when the next run
+/// takes over its lock.
 ///
 /// ```swift
 /// let reconciler = Reconciler(store: store, source: config.source(named: "economic")!, api: api, mirror: mirror, sink: mirror)

@@ -124,8 +124,9 @@ public final class Worker: Service {
 
     /// One of `concurrency` fetch slots: takes the next claimed item, fetches it, and hands the rest
     /// (the sink's write, the outcome's commit) to a task of its own, so the slot goes straight on to
-    /// the next fetch. Both of those are group commits: waiting for them here would add two fsyncs to
-    /// every fetch.
+    /// the next fetch. Both of those commit (the queue's record always, the mirror's write when the
+    /// sink is the mirror, each a group commit): waiting for them here would add two fsyncs to every
+    /// fetch.
     private func fetchSlot(_ control: WorkerControl) async {
         await withDiscardingTaskGroup { settling in
             while let item = await control.next() {

@@ -3,10 +3,10 @@ public import HookSyncCore
 
 /// One request for a page of a provider's "modified since" listing.
 ///
-/// Reconciliation pages by keyset: each pass asks for rows modified at or after `since`, sorted by
-/// modification time, and moves `since` forward to the last row it saw, so rows that change while it
-/// reads shift nothing it has still to read. `page` only advances within one timestamp, when more rows
-/// share it than fit a page.
+/// Reconciliation pages by keyset (cursor-paged APIs aside, which send `cursor` instead): each pass
+/// asks for rows modified at or after `since`, sorted by modification time, and moves `since` forward
+/// to the last row it saw, so rows that change while it reads shift nothing it has still to read.
+/// `page` only advances within one timestamp, when more rows share it than fit a page.
 public struct ListingQuery: Sendable, Hashable {
     public var type: String
     /// Inclusive lower bound; `nil` lists everything (a full resync).
