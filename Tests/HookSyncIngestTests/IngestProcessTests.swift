@@ -134,6 +134,38 @@ struct IngestProcessTests {
         #expect(Set(acknowledged).isSubset(of: try storedEntityIDs()))
         #expect(!acknowledged.isEmpty)
     }
+
+    /// The deadlines and early refusals reach the real process from its config file: a connection
+    /// that only opens, one whose head never ends, and many wrong-token senders that declare bodies
+    /// but never send them are all cut off, and the process keeps serving.
+    @Test func slowAndUnauthenticatedConnectionsAreCutOffByTheProcess() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try """
+            database: ./queue.sqlite
+            ingest: { listen: "127.0.0.1:\(port)", header_timeout: 1s, body_timeout: 1s, idle_timeout: 1s }
+            sources:
+              - { name: precoro, kind: precoro, webhook_token: "${TEST_TOKEN}", api: { email: e@example.com, token: t } }
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let ingest = try await startIngest()
+        defer { ingest.kill(SIGKILL) }
+
+        let silent = try RawConnection(port: port)
+        let partial = try RawConnection(port: port)
+        await partial.send("POST /hooks/precoro?token=process-test-token HTTP/1.1\r\nHost: x\r\n")
+        var strangers: [RawConnection] = []
+        for _ in 0..<50 {
+            let stranger = try RawConnection(port: port)
+            await stranger.send("POST /hooks/precoro?token=wrong HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n")
+            strangers.append(stranger)
+        }
+        for stranger in strangers {
+            #expect(await stranger.response(within: .seconds(10))?.status == 401)
+            #expect(await stranger.waitForClose(within: .seconds(10)))
+        }
+        #expect(await partial.response(within: .seconds(10))?.status == 408)
+        #expect(await silent.waitForClose(within: .seconds(10)))
+        #expect(try await send(path: "/hooks/precoro?token=process-test-token", body: #"{"id": 1, "type": 3, "action": 1}"#) == .ok)
+    }
 }
 
 /// A count several tasks add to.
