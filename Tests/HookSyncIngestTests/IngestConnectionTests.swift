@@ -36,6 +36,7 @@ struct IngestConnectionTests {
               max_connections: \(maxConnections)
             sources:
               - { name: precoro, kind: precoro, webhook_token: \(Self.token), api: { email: e@example.com, token: t } }
+              - { name: acme, kind: standard-webhooks, signing_secrets: ["\(IngestFixture.signingSecret)"], api: { fetch_url: "http://127.0.0.1:9/{type}/{id}" } }
             """
         let config = try ConfigLoader(environment: [:]).parse(yaml: yaml)
         return try await withLoopbackServer({ bound in
@@ -196,6 +197,21 @@ struct IngestConnectionTests {
             #expect(response?.status == 401)
             #expect(response?.headers["connection"] == "close")
             #expect(await connection.waitForClose(within: .seconds(5)))
+        }
+    }
+
+    /// A signed sender's signature covers the body, so it is checked after the body; what its head
+    /// alone shows (the headers are there, the timestamp is fresh) is checked before.
+    @Test func aStaleOrUnsignedStandardWebhookIsRefusedBeforeTheBody() async throws {
+        try await withIngest(body: "60s", idle: "60s") { port in
+            let stale = String(Int(database.clock.now.timeIntervalSince1970) - 3_600)
+            for headers in ["", "webhook-id: msg_1\r\nwebhook-timestamp: \(stale)\r\nwebhook-signature: v1,bm90aXQ=\r\n"] {
+                let connection = try RawConnection(port: port)
+                await connection.send("POST /hooks/acme HTTP/1.1\r\nHost: x\r\n\(headers)Content-Length: 2000\r\n\r\n")
+                let response = await connection.response(within: .seconds(5))
+                #expect(response?.status == 401, "\(connection.text)")
+                #expect(await connection.waitForClose(within: .seconds(5)))
+            }
         }
     }
 
