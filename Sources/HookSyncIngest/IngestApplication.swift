@@ -100,11 +100,11 @@ public struct IngestApplication {
             let document = try StatusReport.json(try await store.status())
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: document)))
         }
+        router.refuseOtherMethods(at: "/admin/status", allowing: [.get])
+        router.refuseOtherMethods(at: "/admin/resync", allowing: [.post])
         // Recorded, not run here: the listener stays thin, and the pass runs under the reconcile
         // lock in whichever process takes the request (the worker within seconds, or the next
         // `hooksync reconcile`).
-        router.refuseOtherMethods(at: "/admin/status", allowing: [.get])
-        router.refuseOtherMethods(at: "/admin/resync", allowing: [.post])
         router.post("/admin/resync") { request, context in
             let body = try await request.body.collect(upTo: 64 * 1024)
             let resync = try ResyncRequestBody.validated(Data(body.readableBytesView), config: config)
