@@ -144,6 +144,18 @@ struct IngestConnectionTests {
             #expect(response?.error?.contains("header_timeout") == true)
             #expect(await connection.waitForClose(within: .seconds(5)))
             #expect(ContinuousClock.now - started < .seconds(8))
+
+            // On a kept-alive connection the deadline runs from the first byte of the next request.
+            let keptAlive = try RawConnection(port: port)
+            await keptAlive.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            let first = await keptAlive.response(within: .seconds(10))
+            #expect(first?.status == 200)
+            await keptAlive.send("GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            let timedOut = await keptAlive.wait(for: .seconds(10)) { data, _ in
+                RawResponse(parsing: data).flatMap { RawResponse(parsing: $0.rest) }?.status == 408
+            }
+            #expect(timedOut, "\(keptAlive.text)")
+            #expect(await keptAlive.waitForClose(within: .seconds(5)))
         }
     }
 
