@@ -49,7 +49,12 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var closeAfterResponse = false
     /// A parse error that arrived while a request was being answered: answered after it.
     private var pendingParseError: HTTPParserError?
-    private var deadline: Scheduled<Void>?
+    /// When the current phase's deadline passes; `nil` while none runs.
+    private var deadline: NIODeadline?
+    /// The one timer of the connection, and when it fires. It may fire before `deadline` (which then
+    /// only reschedules it), never after: arming a later deadline leaves it alone, so that a request
+    /// on a kept-alive connection costs about one timer, not one per phase.
+    private var timer: (task: Scheduled<Void>, firesAt: NIODeadline)?
     /// This handler's own context, for deadlines armed on `ByteWatcher`'s behalf.
     private var context: ChannelHandlerContext?
 
@@ -71,12 +76,12 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        disarm()
+        stopTimer()
         self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        disarm()
+        stopTimer()
         context.fireChannelInactive()
     }
 
@@ -181,19 +186,38 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Deadlines
 
     private func arm(_ timeout: TimeAmount, context: ChannelHandlerContext) {
-        deadline?.cancel()
-        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
-            self.deadlinePassed(context: context)
-        }
+        let at = NIODeadline.now() + timeout
+        deadline = at
+        if let timer, timer.firesAt <= at { return }
+        startTimer(at: at, context: context)
     }
 
     private func disarm() {
-        deadline?.cancel()
         deadline = nil
     }
 
-    private func deadlinePassed(context: ChannelHandlerContext) {
+    private func startTimer(at: NIODeadline, context: ChannelHandlerContext) {
+        timer?.task.cancel()
+        let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: at) {
+            self.timerFired(context: context)
+        }
+        timer = (task, at)
+    }
+
+    private func stopTimer() {
+        timer?.task.cancel()
+        timer = nil
         deadline = nil
+    }
+
+    private func timerFired(context: ChannelHandlerContext) {
+        timer = nil
+        guard let deadline else { return }
+        if deadline > .now() {
+            startTimer(at: deadline, context: context)
+            return
+        }
+        self.deadline = nil
         switch phase {
         case .awaitingHead(started: false):
             context.close(promise: nil)
