@@ -47,6 +47,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var keepAlive = CircularBuffer<Bool>(initialCapacity: 2)
     private var requestsSeen = 0
     private var closeAfterResponse = false
+    /// The answer in flight came before its request's body was read: after it, the connection lingers.
+    private var answeredEarly = false
     /// A parse error that arrived while a request was being answered: answered after it.
     private var pendingParseError: HTTPParserError?
     /// When the current phase's deadline passes; `nil` while none runs.
@@ -149,8 +151,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
                 closeAfterResponse = true
                 head.headers.replaceOrAdd(name: "connection", value: "close")
                 if answeringTheRequestBeingRead {
-                    // Answered before its body was read: nothing more of this connection is read.
+                    // Answered before its body was read: the rest of it is dropped, never drained.
                     phase = .closing
+                    answeredEarly = true
                     disarm()
                 }
             }
@@ -171,7 +174,17 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
                     let written = context.eventLoop.makePromise(of: Void.self)
                     written.futureResult.cascade(to: promise)
                     context.writeAndFlush(data, promise: written)
-                    written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+                    let linger = answeredEarly
+                    written.futureResult.assumeIsolated().whenComplete { _ in
+                        guard linger else { return context.close(promise: nil) }
+                        // A lingering close, as web servers do: closing with the sender's body
+                        // unread would reset the connection, and a sender still writing it would
+                        // see the reset, not the answer. So the output ends here, what still
+                        // arrives is read and dropped, and the connection closes when the sender
+                        // does or after `Self.linger`.
+                        context.close(mode: .output, promise: nil)
+                        self.arm(Self.linger, context: context)
+                    }
                 }
                 return
             }
@@ -266,6 +279,16 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         default:
             (.badRequest, "malformed HTTP request: \(error)")
         }
+    }
+
+    /// How long a connection answered before its body was read keeps reading (and dropping) it.
+    static let linger = TimeAmount.seconds(2)
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .closing = phase, let event = event as? ChannelEvent, event == .inputClosed {
+            context.close(promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     static func describe(_ amount: TimeAmount) -> String {

@@ -200,6 +200,20 @@ struct IngestConnectionTests {
         }
     }
 
+    /// A sender that writes its whole body before it reads (as most HTTP clients do) still gets the
+    /// early answer: the connection lingers, reading and dropping, rather than reset under it.
+    @Test func anEarlyAnswerReachesASenderThatSendsItsWholeBodyFirst() async throws {
+        try await withIngest(body: "60s", idle: "60s") { port in
+            let connection = try RawConnection(port: port)
+            let body = Data(repeating: UInt8(ascii: "x"), count: 4 * 1024 * 1024)
+            await connection.send("POST /hooks/precoro?token=\(Self.token) HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n")
+            #expect(await connection.send(body), "the body is taken (and dropped), not reset")
+            let response = await connection.response(within: .seconds(5))
+            #expect(response?.status == 413, "\(connection.text.prefix(300))")
+            #expect(response?.error?.contains("max_body_bytes") == true)
+        }
+    }
+
     @Test func aWrongTokenIsRefusedBeforeTheBody() async throws {
         try await withIngest(body: "60s", idle: "60s") { port in
             let connection = try RawConnection(port: port)
