@@ -13,7 +13,8 @@ import NIOHTTP1
 /// - A kept-alive connection waits `idle` for its next request, then closes.
 /// - A response ends the connection when its request was not keep-alive (HTTP/1.0 without
 ///   `Connection: keep-alive`, or `Connection: close`), or when it is answered before its body was
-///   read (a refused token, a declared length over the limit): the unread rest is not drained.
+///   read (a refused token, a declared length over the limit). The unread rest is not drained into
+///   the request: the connection lingers for up to `linger`, reading and dropping, then closes.
 /// - A parse error between requests is answered here, as `{"error": …}` with 400 or 431; one inside a
 ///   request goes to the request, whose body read then fails and the router answers it.
 ///
