@@ -64,6 +64,19 @@ import Testing
         #expect(try await stored() == #"{"v":4}"#)
     }
 
+    /// Precoro and e-conomic stamp whole seconds, so two versions of an entity can share a time. A
+    /// listing page received after the stored copy was fetched lists the later of the two: it must
+    /// replace the copy, or the mirror keeps the older version until the entity changes in a later
+    /// second, which may be never.
+    @Test func aListedCopyAsOldAsTheStoredOneButReceivedAfterItReplacesIt() async throws {
+        try await mirror.write([live(#"{"v":1}"#, modified: 100)])
+        let applied = try await mirror.applyListing(
+            [ListedEntity(key: key, json: Data(#"{"v":2}"#.utf8), remoteModifiedAt: Date(timeIntervalSince1970: 100))],
+            pass: 1, syncedAt: Date().addingTimeInterval(1))
+        #expect(try await stored() == #"{"v":2}"#)
+        #expect(applied.changed == 1)
+    }
+
     @Test func concurrentWritersShareTransactionsAndAllLand() async throws {
         try await withThrowingTaskGroup { group in
             for index in 0..<500 {
