@@ -370,11 +370,11 @@ enum ListingBatch {
     /// away where it is absent, and only what was already there is read and compared: a backfill
     /// skips the read, a re-listing never pays for the insert it would have refused.
     ///
-    /// A row as old as the stored copy (a re-listing of an unchanged mirror is all such rows) is
-    /// decided by the statements: written if observed later and its JSON differs (or the copy is a
-    /// tombstone), and otherwise only marked listed and, if observed later, as observed then. So the
-    /// unchanged rows of a re-listing cost what they did, an update of two integers, and count as
-    /// unchanged.
+    /// A row as old as the stored copy (a re-listing of an unchanged mirror is all such rows) and
+    /// observed later replaces it, as any later copy does; it counts as changed only if its JSON
+    /// differs (or the copy was a tombstone). One statement writes those rows and says which
+    /// differed, so a re-listing costs, as before, one update a row; one observed no later is only
+    /// marked listed.
     static func apply(_ groups: [(key: (String, String), rows: [Listed])], pass: Int64, observedAt: Int64, syncedAt: Int64, in db: Database) throws -> ListingApplied {
         var applied = ListingApplied(firstListed: 0, changed: 0)
         let stamps = Stamps(pass: pass, observedAt: observedAt, syncedAt: syncedAt)
@@ -392,17 +392,15 @@ enum ListingBatch {
                     let current = stored[row.id]
                     if current?.listedInPass != pass { applied.firstListed += 1 }
                     if let current, let modified = row.modified, let storedModified = current.remoteModifiedAt, modified <= storedModified {
-                        if modified == storedModified { tied.append(row) } else { older.append(row.id) }
+                        if modified == storedModified, observedAt > current.observedAt { tied.append(row) } else { older.append(row.id) }
                     } else {
                         newer.append(row)
                     }
                 }
-                // Every newer row is written; the padding may write a row of unknown age twice.
-                _ = try upsert(newer, sql: upsertSQL, source: source, type: type, stamps: stamps, in: db)
+                try upsert(newer, source: source, type: type, stamps: stamps, in: db)
                 applied.changed += newer.count
-                applied.changed += try upsert(tied, sql: upsertTiedSQL, source: source, type: type, stamps: stamps, in: db)
-                try markListed(older, sql: markListedSQL, after: [.text(source), .text(type), .integer(pass)], in: db)
-                try markListed(tied.map(\.id), sql: markObservedSQL, after: [.text(source), .text(type), .integer(pass), .integer(observedAt)], in: db)
+                applied.changed += try upsertTied(tied, source: source, type: type, stamps: stamps, in: db)
+                try markListed(older, source: source, type: type, pass: pass, in: db)
             }
         }
         return applied
@@ -445,37 +443,41 @@ enum ListingBatch {
     static let largestRowIDSQL = "SELECT max(rowid) FROM mirror_entity"
     static let insertedSinceSQL = "SELECT entity_id FROM mirror_entity WHERE rowid > ?"
     static let storedStateSQL = """
-        SELECT entity_id, remote_modified_at, listed_in_pass FROM mirror_entity
+        SELECT entity_id, remote_modified_at, listed_in_pass, coalesce(observed_at, synced_at) FROM mirror_entity
         WHERE source = ?1 AND entity_type = ?2 AND entity_id IN (\(placeholders(from: 3, count: chunk)))
         """
-    static let upsertSQL = upsert(where: MirrorStatements.noRegression)
-    /// Rows as old as the stored copy: written only if observed later and different, so that a
-    /// re-listing of what the mirror holds rewrites nothing and counts nothing as changed.
-    static let upsertTiedSQL = upsert(where: "(\(MirrorStatements.tie)) AND (mirror_entity.deleted = 1 OR mirror_entity.data IS NOT excluded.data)")
-    static func upsert(where condition: String) -> String {
-        """
+    static let upsertSQL = """
         INSERT INTO mirror_entity (source, entity_type, entity_id, data, remote_modified_at, synced_at, deleted, listed_in_pass, observed_at)
         VALUES \(listedValues)
         ON CONFLICT (source, entity_type, entity_id) DO UPDATE SET
             data = excluded.data, remote_modified_at = excluded.remote_modified_at,
             synced_at = excluded.synced_at, deleted = 0, listed_in_pass = excluded.listed_in_pass, observed_at = excluded.observed_at
-        WHERE \(condition)
+        WHERE \(MirrorStatements.noRegression)
         """
-    }
+    /// Rows as old as the stored copy and observed later: each replaces the copy, keeping its
+    /// `synced_at` if the JSON is the same (a re-listing of what the mirror holds), and says which
+    /// did (the SET expressions read the stored row; RETURNING, the written one). A chunk's padding
+    /// repeats a row just written, now observed no later: it returns nothing.
+    static let upsertTiedSQL = """
+        INSERT INTO mirror_entity (source, entity_type, entity_id, data, remote_modified_at, synced_at, deleted, listed_in_pass, observed_at)
+        VALUES \(listedValues)
+        ON CONFLICT (source, entity_type, entity_id) DO UPDATE SET
+            synced_at = CASE WHEN mirror_entity.deleted = 0 AND mirror_entity.data IS excluded.data
+                             THEN mirror_entity.synced_at ELSE excluded.synced_at END,
+            data = excluded.data, deleted = 0, listed_in_pass = excluded.listed_in_pass, observed_at = excluded.observed_at
+        WHERE \(MirrorStatements.tie)
+        RETURNING synced_at
+        """
     static let markListedSQL = """
         UPDATE mirror_entity SET listed_in_pass = ?3
         WHERE source = ?1 AND entity_type = ?2 AND entity_id IN (\(placeholders(from: 4, count: chunk)))
-        """
-    /// Rows as old as the stored copy: the page saw the stored copy's version (or the tied write
-    /// just stored the page's), so the copy counts as observed when the page was, if that is later.
-    static let markObservedSQL = """
-        UPDATE mirror_entity SET listed_in_pass = ?3, observed_at = max(coalesce(observed_at, synced_at), ?4)
-        WHERE source = ?1 AND entity_type = ?2 AND entity_id IN (\(placeholders(from: 5, count: chunk)))
         """
 
     struct StoredState {
         var remoteModifiedAt: Int64?
         var listedInPass: Int64?
+        /// When the stored copy was observed (`synced_at` for a copy written before that was recorded).
+        var observedAt: Int64
     }
 
     static func storedState(of ids: [String], source: String, type: String, in db: Database) throws -> [String: StoredState] {
@@ -487,25 +489,37 @@ enum ListingBatch {
             let found = try Row.fetchCursor(statement)
             while let row = try found.next() {
                 let id: String = row[0]
-                state[id] = StoredState(remoteModifiedAt: row[1], listedInPass: row[2])
+                state[id] = StoredState(remoteModifiedAt: row[1], listedInPass: row[2], observedAt: row[3])
             }
         }
         return state
     }
 
-    /// Writes the rows and marks them listed, where `sql`'s condition (one of the upserts above)
-    /// lets it; the rows written. (For `upsertTiedSQL` that counts each row once: a chunk's padding
-    /// repeats a row just written, now as old as the copy and observed no later.)
-    static func upsert(_ rows: [Listed], sql: String, source: String, type: String, stamps: Stamps, in db: Database) throws -> Int {
-        guard !rows.isEmpty else { return 0 }
-        let statement = try db.cachedStatement(sql: sql)
-        var written = 0
+    /// Writes the rows and marks them listed, under the mirror's no-regression rule.
+    static func upsert(_ rows: [Listed], source: String, type: String, stamps: Stamps, in db: Database) throws {
+        guard !rows.isEmpty else { return }
+        let statement = try db.cachedStatement(sql: upsertSQL)
         for slice in chunks(of: rows) {
             try bindListed(slice, source: source, type: type, stamps: stamps, to: statement)
             try statement.execute()
-            written += db.changesCount
         }
-        return written
+    }
+
+    /// Writes rows as old as their stored copies and observed later (`upsertTiedSQL`); how many of
+    /// them differed from the copy. A row whose copy was synced in this very write (listed twice in
+    /// one transaction, the same both times) is counted once more than it should be.
+    static func upsertTied(_ rows: [Listed], source: String, type: String, stamps: Stamps, in db: Database) throws -> Int {
+        guard !rows.isEmpty else { return 0 }
+        let statement = try db.cachedStatement(sql: upsertTiedSQL)
+        var differing = 0
+        for slice in chunks(of: rows) {
+            try bindListed(slice, source: source, type: type, stamps: stamps, to: statement)
+            let synced = try Int64.fetchCursor(statement)
+            while let syncedAt = try synced.next() {
+                if syncedAt == stamps.syncedAt { differing += 1 }
+            }
+        }
+        return differing
     }
 
     /// The VALUES rows of an insert over a chunk, bound by `bindListed`.
@@ -537,12 +551,11 @@ enum ListingBatch {
         }
     }
 
-    /// Runs `sql` (`markListedSQL` or `markObservedSQL`) over the ids, `leading` bound first.
-    static func markListed(_ ids: [String], sql: String, after leading: [DirectBindings.Value], in db: Database) throws {
+    static func markListed(_ ids: [String], source: String, type: String, pass: Int64, in db: Database) throws {
         guard !ids.isEmpty else { return }
-        let statement = try db.cachedStatement(sql: sql)
+        let statement = try db.cachedStatement(sql: markListedSQL)
         for slice in chunks(of: ids) {
-            try bindIDs(slice, after: leading, to: statement)
+            try bindIDs(slice, after: [.text(source), .text(type), .integer(pass)], to: statement)
             try statement.execute()
         }
     }
