@@ -11,8 +11,9 @@ public import HookSyncCore
 /// is newer, or the same and it was observed later; a tombstone, which has no time of its own,
 /// replaces a copy observed no later than itself. So the order in which copies are written does not
 /// matter: a listing page read before a fetch never overwrites what the fetch stored, and a copy
-/// fetched before a deletion was seen cannot resurrect the entity. Concurrent writers share transactions (`GroupCommit`), so a worker's many fetches cost a
-/// few fsyncs, not one each. A separate file means the mirror's writer never waits for the queue's.
+/// fetched before a deletion was seen cannot resurrect the entity (docs/configuration.md, "Sinks and
+/// equal modification times"). Concurrent writers share transactions (`GroupCommit`), so a worker's
+/// many fetches cost a few fsyncs, not one each. A separate file means the mirror's writer never waits for the queue's.
 ///
 /// ```swift
 /// let mirror = try MirrorStore.open(path: "./data/mirror.sqlite")
@@ -387,12 +388,13 @@ enum ListingBatch {
                 guard !present.isEmpty else { continue }
                 let stored = try storedState(of: present.map(\.id), source: source, type: type, in: db)
                 expectAbsent = stored.isEmpty
-                var newer: [Listed] = [], tied: [Listed] = [], older: [String] = []
+                // Kept: older than the stored copy, or as old and observed no later.
+                var newer: [Listed] = [], tied: [Listed] = [], kept: [String] = []
                 for row in present {
                     let current = stored[row.id]
                     if current?.listedInPass != pass { applied.firstListed += 1 }
                     if let current, let modified = row.modified, let storedModified = current.remoteModifiedAt, modified <= storedModified {
-                        if modified == storedModified, observedAt > current.observedAt { tied.append(row) } else { older.append(row.id) }
+                        if modified == storedModified, observedAt > current.observedAt { tied.append(row) } else { kept.append(row.id) }
                     } else {
                         newer.append(row)
                     }
@@ -400,7 +402,7 @@ enum ListingBatch {
                 try upsert(newer, source: source, type: type, stamps: stamps, in: db)
                 applied.changed += newer.count
                 applied.changed += try upsertTied(tied, source: source, type: type, stamps: stamps, in: db)
-                try markListed(older, source: source, type: type, pass: pass, in: db)
+                try markListed(kept, source: source, type: type, pass: pass, in: db)
             }
         }
         return applied
