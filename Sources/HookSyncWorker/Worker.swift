@@ -189,11 +189,15 @@ public final class Worker: Service {
             let superseded = source.api.supersededKeys(of: item.key, actions: item.actions, extras: item.extras)
             var records = superseded.map { SyncRecord(key: $0, change: .deleted, actions: item.actions, syncedAt: clock.now) }
             let change: SyncRecord.Change
-            switch try await source.api.fetch(item.key, extras: item.extras) {
+            let fetched = try await source.api.fetch(item.key, extras: item.extras)
+            // Taken as the response is in: what decides between two copies with the same modification
+            // time (the mirror's rule), however late this one is written.
+            let observedAt = clock.now
+            switch fetched {
             case .found(let entity): change = .live(json: entity.json, remoteModifiedAt: entity.remoteModifiedAt)
             case .gone: change = .deleted
             }
-            records.append(SyncRecord(key: item.key, change: change, actions: item.actions, syncedAt: clock.now))
+            records.append(SyncRecord(key: item.key, change: change, actions: item.actions, observedAt: observedAt, syncedAt: observedAt))
             gate.finished()
             await gate.succeeded(now: clock.now)
             return .records(records)
