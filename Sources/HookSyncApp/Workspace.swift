@@ -6,7 +6,7 @@ public import HookSyncSQLite
 /// A loaded configuration and the queue it points at: what every command starts from.
 ///
 /// ```swift
-/// let workspace = try Workspace.load(configPath: "hooksync.yaml")
+/// let workspace = try Workspace.load(configPath: "hooksync.yaml", environment: ProcessInfo.processInfo.environment)
 /// let status = try await workspace.openStore().status()
 /// ```
 public struct Workspace: Sendable {

@@ -21,6 +21,10 @@ struct ConfigurationBuilder {
         if let reader = root.mapping("ingest") {
             ingest.listen = reader.listen("listen", default: ingest.listen)
             ingest.maxBodyBytes = reader.integer("max_body_bytes", default: ingest.maxBodyBytes, range: 1_024...67_108_864)
+            ingest.headerTimeout = reader.duration("header_timeout", default: ingest.headerTimeout)
+            ingest.bodyTimeout = reader.duration("body_timeout", default: ingest.bodyTimeout)
+            ingest.idleTimeout = reader.duration("idle_timeout", default: ingest.idleTimeout)
+            ingest.maxConnections = reader.integer("max_connections", default: ingest.maxConnections, range: 1...1_000_000)
             reader.rejectUnknownKeys()
         }
 

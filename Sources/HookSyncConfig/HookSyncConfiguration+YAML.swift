@@ -26,6 +26,10 @@ extension HookSyncConfiguration {
             ("ingest", mapping([
                 ("listen", text(ingest.listen.description)),
                 ("max_body_bytes", text(String(ingest.maxBodyBytes))),
+                ("header_timeout", duration(ingest.headerTimeout)),
+                ("body_timeout", duration(ingest.bodyTimeout)),
+                ("idle_timeout", duration(ingest.idleTimeout)),
+                ("max_connections", text(String(ingest.maxConnections))),
             ])),
             ("admin", mapping([("listen", text(admin.listen.description)), ("token", secret(admin.token))])),
             ("worker", mapping([

@@ -41,6 +41,16 @@ public struct QueueOptions: Sendable, Hashable {
 public struct IngestOptions: Sendable, Hashable {
     public var listen = ListenAddress(host: "127.0.0.1", port: 8080)
     public var maxBodyBytes = 262_144
+    /// How long a connection has to send a whole request head, counted from its opening or from the
+    /// first byte of a further request on a kept-alive connection.
+    public var headerTimeout: Duration = .seconds(10)
+    /// How long a request has to send its whole body, counted from the end of its head: a total, so a
+    /// body that drips a byte at a time cannot hold the connection.
+    public var bodyTimeout: Duration = .seconds(30)
+    /// How long a kept-alive connection may wait for its next request.
+    public var idleTimeout: Duration = .seconds(30)
+    /// Connections open at once; past it the listener stops accepting until one closes.
+    public var maxConnections = 512
 
     public init() {}
 }

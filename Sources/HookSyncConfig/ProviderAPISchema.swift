@@ -1,5 +1,5 @@
 /// Which keys each provider kind takes under `api:`, which are required, which are secrets, and the
-/// defaults from ../shared/PROVIDERS.md. One table, so a provider's credentials change in one place.
+/// defaults from docs/providers.md. One table, so a provider's credentials change in one place.
 struct ProviderAPISchema {
     struct Key {
         var name: String
@@ -17,7 +17,7 @@ struct ProviderAPISchema {
     static func secret(_ name: String, required: Bool = true) -> Key { Key(name: name, required: required, secret: true) }
 
     /// Timeouts, limits and circuit settings every kind accepts; the limits' defaults are the
-    /// provider's documented ones (PROVIDERS.md).
+    /// provider's documented ones (docs/providers.md, "At a glance").
     static func common(rateLimit: String, burst: Int, maxParallel: Int) -> [Key] {
         [
             optional("connect_timeout", default: "5s"), optional("read_timeout", default: "30s"),

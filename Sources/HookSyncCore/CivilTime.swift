@@ -6,6 +6,7 @@ public import Foundation
 /// Foundation's formatters cost tens of microseconds to build on Linux (each builds an ICU
 /// formatter), and a listing of a million rows parses a million times; this is plain arithmetic on
 /// the proleptic Gregorian calendar (days from civil, as in Howard Hinnant's algorithms).
+/// (docs/decisions.md#timestamps-are-read-and-written-by-hand)
 ///
 /// ```swift
 /// CivilTime.parseISO8601("2026-01-02T03:04:05Z")              // 2026-01-02 03:04:05 UTC

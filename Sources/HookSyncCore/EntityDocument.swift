@@ -1,8 +1,10 @@
 public import Foundation
 
 /// One entity as a JSON line, the shape `hooksync mirror export` prints and the HTTP and exec sinks
-/// send: `source`, `type`, `id`, `deleted`, `remote_modified_at`, `synced_at`, `data` (plus `actions`
-/// when the line describes a sync caused by webhooks). Its keys sorted, times ISO 8601 UTC with
+/// send: `source`, `type`, `id`, `deleted`, `remote_modified_at`, `observed_at`, `synced_at`, `data`
+/// (plus `actions` when the line describes a sync caused by webhooks). `observed_at` is when the copy
+/// was received from the provider: of two copies with the same `remote_modified_at`, the one observed
+/// later is the newer. Its keys sorted, times ISO 8601 UTC with
 /// milliseconds. `data` is the provider's JSON as the mirror holds it, on one line: its own keys in the
 /// provider's order and its numbers and strings byte for byte, so an amount is never rounded through a
 /// `Double` on its way out.
@@ -15,14 +17,19 @@ public struct EntityDocument: Sendable, Hashable {
     public var deleted: Bool
     public var remoteModifiedAt: Date?
     public var syncedAt: Date?
+    /// When the copy was received from the provider (`SyncRecord.observedAt`); left out when `nil`.
+    public var observedAt: Date?
     /// The provider's JSON object; `nil` when deleted.
     public var data: Data?
     public var actions: ActionHistory?
 
-    public init(key: EntityKey, deleted: Bool, remoteModifiedAt: Date?, syncedAt: Date?, data: Data?, actions: ActionHistory? = nil) {
+    public init(
+        key: EntityKey, deleted: Bool, remoteModifiedAt: Date?, observedAt: Date? = nil, syncedAt: Date?, data: Data?, actions: ActionHistory? = nil
+    ) {
         self.key = key
         self.deleted = deleted
         self.remoteModifiedAt = remoteModifiedAt
+        self.observedAt = observedAt
         self.syncedAt = syncedAt
         self.data = data
         self.actions = actions
@@ -31,14 +38,17 @@ public struct EntityDocument: Sendable, Hashable {
     public init(_ record: SyncRecord) {
         switch record.change {
         case .live(let json, let modified):
-            self.init(key: record.key, deleted: false, remoteModifiedAt: modified, syncedAt: record.syncedAt, data: json, actions: record.actions)
+            self.init(key: record.key, deleted: false, remoteModifiedAt: modified, observedAt: record.observedAt, syncedAt: record.syncedAt,
+                      data: json, actions: record.actions)
         case .deleted:
-            self.init(key: record.key, deleted: true, remoteModifiedAt: nil, syncedAt: record.syncedAt, data: nil, actions: record.actions)
+            self.init(key: record.key, deleted: true, remoteModifiedAt: nil, observedAt: record.observedAt, syncedAt: record.syncedAt,
+                      data: nil, actions: record.actions)
         }
     }
 
-    /// The document as one line of JSON, written directly: through `JSONSerialization` (parsing
-    /// `data`, sorting keys with a locale-aware comparison) `mirror export` managed ~10,000 lines/s.
+    /// The document as one line of JSON, written directly: `JSONSerialization` (parsing `data`,
+    /// sorting keys with a locale-aware comparison) was most of what `mirror export` cost
+    /// (docs/decisions.md#entity-documents-are-written-directly).
     public func jsonLine() -> String {
         let compactData = data.flatMap { JSONByteScanner.compacted(Array($0)) }
         var line = ""
@@ -58,6 +68,10 @@ public struct EntityDocument: Sendable, Hashable {
         line += #","deleted":"# + (deleted ? "true" : "false")
         line += #","id":"#
         JSONStringLiteral.append(key.id, to: &line)
+        if let observedAt {
+            line += #","observed_at":"#
+            JSONStringLiteral.append(Self.timestamp(observedAt), to: &line)
+        }
         line += #","remote_modified_at":"#
         if let remoteModifiedAt { JSONStringLiteral.append(Self.timestamp(remoteModifiedAt), to: &line) } else { line += "null" }
         line += #","source":"#

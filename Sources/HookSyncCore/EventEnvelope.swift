@@ -2,8 +2,9 @@ public import Foundation
 
 /// One provider notification, parsed into the form every part of HookSync agrees on.
 ///
-/// Ingest builds envelopes from each provider's wire format; reconciliation builds them from listings.
-/// The queue stores each accepted envelope in the event log and coalesces it into a work item.
+/// Ingest builds envelopes from each provider's wire format (reconciliation does not: it writes what
+/// it lists to the sink directly). The queue stores each accepted envelope in the event log, and a
+/// later claim folds it into its entity's work item.
 ///
 /// ```swift
 /// let envelope = EventEnvelope(

@@ -15,8 +15,8 @@ import Dispatch
 public actor GroupCommit<Element: Sendable> {
     /// The committer runs on a thread of its own rather than the cooperative pool. Under a burst the
     /// pool's few threads are busy with requests, and every commit would otherwise wait its turn among
-    /// them twice (to start, and to resume after the database's writer answers): measured at ingest,
-    /// a commit of ~20 requests took 1.5 ms, of which 0.16 ms was SQL.
+    /// them twice (to start, and to resume after the database's writer answers), which at ingest took
+    /// far longer than the SQL (docs/decisions.md#the-group-committer-has-a-thread-of-its-own).
     private let executor = DispatchQueueExecutor(label: "hooksync.group-commit")
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     private let commit: Commit

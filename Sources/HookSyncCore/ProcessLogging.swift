@@ -22,8 +22,9 @@ public enum ProcessLogging {
 ///
 /// `StreamLogHandler` formats its whole metadata dictionary whenever one key is set. Hummingbird
 /// sets a request id on the logger of every request, so the ingest listener formatted metadata on
-/// every request for log lines that, below the configured level, were never written: 2–4% of its
-/// CPU under load. Here the metadata is kept aside and handed to the stream handler with the event.
+/// every request for log lines that, below the configured level, were never written, a cost that
+/// showed under load (docs/decisions.md#log-metadata-is-formatted-only-when-a-line-is-written). Here
+/// the metadata is kept aside and handed to the stream handler with the event.
 struct DeferredMetadataLogHandler: LogHandler {
     /// Holds no metadata of its own, so setting none never formats any.
     private var stream: StreamLogHandler

@@ -1,6 +1,6 @@
 public import Foundation
 
-/// The document behind `hooksync status --json` (and later `GET /admin/status`).
+/// The document behind `hooksync status --json` and the admin listener's `GET /admin/status`.
 ///
 /// Its JSON keys are a stable contract, documented in `docs/status.md`: add keys, never rename them.
 public struct QueueStatus: Sendable, Hashable, Encodable {

@@ -24,7 +24,8 @@ public import Foundation
 /// }
 /// ```
 public protocol WorkQueue: Sendable {
-    /// Appends the envelopes to the event log and coalesces them into work items, in one transaction.
+    /// Appends the envelopes to the event log, in one transaction, and counts exact repeats of an
+    /// earlier delivery as duplicates. Coalescing into work items waits for the next claim's fold.
     func enqueue(_ envelopes: [EventEnvelope]) async throws -> EnqueueReceipt
 
     /// Leases up to `limit` pending items whose run-at has come, oldest first, at most one per entity.

@@ -4,7 +4,7 @@ public import Foundation
 ///
 /// A write must be durable (or accepted downstream) when it returns: the worker marks the work item
 /// done right after. Writes are idempotent, and the mirror never lets an older copy of an entity
-/// (by the provider's modification time) replace a newer one.
+/// (by the provider's modification time, then by when the copy was observed) replace a newer one.
 ///
 /// ```swift
 /// try await sink.write([SyncRecord(key: key, change: .live(json: data, remoteModifiedAt: modified), syncedAt: now)])
@@ -20,6 +20,11 @@ public struct SyncRecord: Sendable, Hashable {
     /// What the webhooks said happened, when the record comes from a work item.
     public var actions: ActionHistory?
     public var syncedAt: Date
+    /// When the copy was observed: the fetch response or listing page that carried it was received
+    /// (for `.deleted`, when the entity was seen gone). Of two copies with the same modification
+    /// time, the one observed later is the newer: providers stamp whole seconds or milliseconds, so
+    /// several changes can share one time.
+    public var observedAt: Date
 
     public enum Change: Sendable, Hashable {
         /// The entity as the provider's API returned it (a JSON object).
@@ -28,11 +33,13 @@ public struct SyncRecord: Sendable, Hashable {
         case deleted
     }
 
-    public init(key: EntityKey, change: Change, actions: ActionHistory? = nil, syncedAt: Date) {
+    /// `observedAt` defaults to `syncedAt`, for a record written as soon as it is observed.
+    public init(key: EntityKey, change: Change, actions: ActionHistory? = nil, observedAt: Date? = nil, syncedAt: Date) {
         self.key = key
         self.change = change
         self.actions = actions
         self.syncedAt = syncedAt
+        self.observedAt = observedAt ?? syncedAt
     }
 
     public var isDeleted: Bool {

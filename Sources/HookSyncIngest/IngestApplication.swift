@@ -27,7 +27,9 @@ public struct IngestApplication {
         benchmarkBaseline: Bool = false, onIngestRunning: (@Sendable (Int) async -> Void)? = nil
     ) throws {
         metrics = IngestMetrics(sources: config.sources.map(\.name))
-        let receiver = try WebhookReceiver(config: config, store: store, metrics: metrics, clock: clock, logger: logger)
+        Self.sayWhereListenersAreExposed(config: config, logger: logger)
+        let receiver = try WebhookReceiver(
+            config: config, store: store, metrics: metrics, writeHealth: WriteHealth(), clock: clock, logger: logger)
         let router = Self.ingestRouter(receiver: receiver, store: store, metrics: metrics)
         if benchmarkBaseline {
             let maxBodyBytes = config.ingest.maxBodyBytes
@@ -36,24 +38,32 @@ public struct IngestApplication {
                 return JSONBody.accepted(events: 1)
             }
         }
+        let limits = IngestConnectionLimits(config.ingest)
         ingest = Application(
             router: router,
-            configuration: .init(address: .hostname(config.ingest.listen.host, port: config.ingest.listen.port), serverName: "hooksync"),
+            server: .guardedHTTP1(limits),
+            configuration: Self.listenerConfiguration(config.ingest.listen, serverName: "hooksync", maxConnections: limits.maxConnections, logger: logger),
             onServerRunning: { channel in await onIngestRunning?(channel.localAddress?.port ?? 0) },
             logger: logger)
         admin = config.admin.token.map { token in
             Application(
                 router: Self.adminRouter(token: token, store: store, config: config, clock: clock),
-                configuration: .init(address: .hostname(config.admin.listen.host, port: config.admin.listen.port), serverName: "hooksync-admin"),
+                server: .guardedHTTP1(limits),
+                configuration: Self.listenerConfiguration(
+                    config.admin.listen, serverName: "hooksync-admin", maxConnections: Self.adminMaxConnections, logger: logger),
                 logger: logger)
         }
     }
 
     static func ingestRouter(receiver: WebhookReceiver, store: any QueueStore, metrics: IngestMetrics) -> Router<IngestRequestContext> {
-        let router = Router(context: IngestRequestContext.self)
+        let router = Router(context: IngestRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: JSONErrorMiddleware())
         router.get("/healthz") { _, _ in JSONBody.response(["status": "up"]) }
         router.get("/readyz") { _, _ in
+            // Deliveries that failed to store say more than a probe that writes nothing (see WriteHealth).
+            if let failure = receiver.writeHealth.recentFailure(at: receiver.clock.now) {
+                throw JSONError(.serviceUnavailable, "the last write failed at \(failure.at): \(failure.error)")
+            }
             do {
                 try await store.checkWritable()
                 return JSONBody.response(["status": "ready"])
@@ -69,23 +79,28 @@ public struct IngestApplication {
         }
         // Every method is routed, so that a wrong one gets a 405 naming the right one, not a 404.
         for path in ["/hooks/:source", "/hooks/:source/:type"] {
-            for method: HTTPRequest.Method in [.post, .get, .put, .patch, .delete] {
+            for method in HTTPRequest.Method.standard {
                 router.on(RouterPath(path), method: method) { request, context in
                     try await receiver.receive(request, context: context)
                 }
             }
         }
+        for path in ["/healthz", "/readyz", "/metrics"] {
+            router.refuseOtherMethods(at: RouterPath(path), allowing: [.get])
+        }
         return router
     }
 
     static func adminRouter(token: Secret, store: any QueueStore, config: HookSyncConfiguration, clock: any WallClock) -> Router<IngestRequestContext> {
-        let router = Router(context: IngestRequestContext.self)
+        let router = Router(context: IngestRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: BearerTokenMiddleware(token: token))
         router.get("/admin/status") { _, _ in
             let document = try StatusReport.json(try await store.status())
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: document)))
         }
+        router.refuseOtherMethods(at: "/admin/status", allowing: [.get])
+        router.refuseOtherMethods(at: "/admin/resync", allowing: [.post])
         // Recorded, not run here: the listener stays thin, and the pass runs under the reconcile
         // lock in whichever process takes the request (the worker within seconds, or the next
         // `hooksync reconcile`).

@@ -43,7 +43,9 @@ public final class IngestMetrics: Sendable {
         requestsPerCommit.record(Double(requests))
     }
 
-    /// Counts one request by source and outcome (accepted, duplicate, quarantined, unauthorized, …).
+    /// Counts one request by source and outcome, as `WebhookReceiver` names them: `accepted` (a repeated
+    /// delivery too: duplicates are told apart in the store, not here), `quarantined`, `unauthorized`,
+    /// `unknown_source`, `method_not_allowed`, `too_large`, `store_failed`, `error`.
     func request(source: String, outcome: String, duration: Duration) {
         let labels = RequestLabels(source: knownSources.contains(source) ? source : "unknown", outcome: outcome)
         let metrics = requestMetrics.withLock { cache in

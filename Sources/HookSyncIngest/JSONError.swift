@@ -1,6 +1,9 @@
 import Foundation
 public import HTTPTypes
 public import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
 
 /// An HTTP error answered as `{"error": "…"}`, the one error shape of every HookSync listener.
 public struct JSONError: HTTPResponseError, CustomStringConvertible {
@@ -23,21 +26,39 @@ public struct JSONError: HTTPResponseError, CustomStringConvertible {
     }
 }
 
-/// Turns Hummingbird's own errors (unknown route, body too large) into `JSONError`s, so that no
-/// listener ever answers with another error shape.
+/// Turns every other error into a `JSONError`, so that no listener ever answers with another error
+/// shape: Hummingbird's own (unknown route, body too large), the connection's (a body that came too
+/// slowly, a malformed chunk), and anything unexpected, which is logged and answered 500.
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as JSONError {
             throw error
-        } catch let error as HTTPError {
+        } catch {
+            throw Self.jsonError(for: error, request: request, logger: context.logger)
+        }
+    }
+
+    static func jsonError(for error: any Error, request: Request, logger: Logger) -> JSONError {
+        switch error {
+        case let error as HTTPError:
             let message: String = switch error.status {
             case .notFound: "no route \(request.method) \(request.uri.path)"
             case .contentTooLarge: "request body is larger than the configured limit"
             default: error.body ?? error.status.reasonPhrase
             }
-            throw JSONError(error.status, message, headers: error.headers)
+            return JSONError(error.status, message, headers: error.headers)
+        case is NIOTooManyBytesError:
+            return JSONError(.contentTooLarge, "request body is larger than the configured limit")
+        case let error as BodyTimeout:
+            return JSONError(.requestTimeout, error.description)
+        case let error as HTTPParserError:
+            let answer = ConnectionGuard.answer(to: error)
+            return JSONError(.init(code: Int(answer.status.code)), answer.message)
+        default:
+            logger.error("request failed", metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(error)"])
+            return JSONError(.internalServerError, "internal error; it is logged")
         }
     }
 }

@@ -28,11 +28,14 @@ struct WebhookReceiver: Sendable {
     let commit: @Sendable ([EventEnvelope]) async throws -> Void
     let store: any QueueStore
     let metrics: IngestMetrics
+    let writeHealth: WriteHealth
     let clock: any WallClock
     let maxBodyBytes: Int
     let logger: Logger
 
-    init(config: HookSyncConfiguration, store: any QueueStore, metrics: IngestMetrics, clock: any WallClock, logger: Logger) throws {
+    init(
+        config: HookSyncConfiguration, store: any QueueStore, metrics: IngestMetrics, writeHealth: WriteHealth, clock: any WallClock, logger: Logger
+    ) throws {
         var endpoints: [String: Endpoint] = [:]
         for source in config.sources {
             guard let parser = WebhookParsers.parser(forKind: source.kind.rawValue) else {
@@ -42,16 +45,18 @@ struct WebhookReceiver: Sendable {
         }
         self.endpoints = endpoints
         if let store = store as? any SynchronousEnqueue {
-            self.commit = Self.synchronousCommit(store, metrics: metrics, maxWait: config.queue.busyTimeout)
+            self.commit = Self.synchronousCommit(store, metrics: metrics, writeHealth: writeHealth, maxWait: config.queue.busyTimeout)
         } else {
             let committer = GroupCommit<[EventEnvelope]> { requests in
                 _ = try await store.enqueue(requests.flatMap { $0 })
                 metrics.recordCommit(requests: requests.count)
+                writeHealth.succeeded()
             }
             self.commit = { envelopes in try await committer.submit([envelopes]) }
         }
         self.store = store
         self.metrics = metrics
+        self.writeHealth = writeHealth
         self.clock = clock
         self.maxBodyBytes = config.ingest.maxBodyBytes
         self.logger = logger
@@ -60,11 +65,12 @@ struct WebhookReceiver: Sendable {
     /// Each request encodes its own events; the committer's thread only writes them. No sender waits
     /// longer than `maxWait` (`queue.busy_timeout`) in all, however long it queued behind other commits.
     private static func synchronousCommit<Store: SynchronousEnqueue>(
-        _ store: Store, metrics: IngestMetrics, maxWait: Duration
+        _ store: Store, metrics: IngestMetrics, writeHealth: WriteHealth, maxWait: Duration
     ) -> @Sendable ([EventEnvelope]) async throws -> Void {
         let committer = GroupCommit<Store.Prepared>(blockingCommit: { requests, oldestSubmission in
             _ = try store.enqueueSynchronously(requests, lockWait: maxWait - (ContinuousClock.now - oldestSubmission))
             metrics.recordCommit(requests: requests.count)
+            writeHealth.succeeded()
         })
         return { envelopes in try await committer.submit([store.prepare(envelopes)]) }
     }
@@ -84,6 +90,24 @@ struct WebhookReceiver: Sendable {
             throw JSONError(.methodNotAllowed, "\(request.method) is not accepted here; send POST",
                             headers: [.allow: endpoint.acceptsGET ? "GET, POST" : "POST"])
         }
+        // Everything the head can refuse is refused before the body is read: a stranger's body then
+        // takes no memory, and the connection closes rather than drain it.
+        let remoteAddress = context.remoteAddress?.ipAddress
+        if let failure = endpoint.authenticator.failureBeforeBody(of: request, remoteAddress: remoteAddress, now: clock.now) {
+            outcome = "unauthorized"
+            throw refusal(failure, source: sourceName, peer: remoteAddress)
+        }
+        if let declared = request.headers[.contentLength], let length = Int(declared), length > maxBodyBytes {
+            outcome = "too_large"
+            throw Self.tooLarge(maxBodyBytes)
+        }
+        if let expectation = request.headers[.expect] {
+            guard expectation.lowercased() == "100-continue" else {
+                outcome = "bad_request"
+                throw JSONError(.expectationFailed, "Expect: \(expectation) is not supported; only 100-continue is")
+            }
+            try await context.sendContinue()
+        }
         let body: ByteBuffer
         do {
             body = try await Self.body(of: request, upTo: maxBodyBytes)
@@ -92,12 +116,9 @@ struct WebhookReceiver: Sendable {
             throw error
         }
         let webhook = WebhookRequest(request, body: body, urlType: context.parameters.get("type"), receivedAt: clock.now)
-
-        let remoteAddress = context.remoteAddress?.ipAddress
-        if let failure = endpoint.authenticator.failure(of: webhook, remoteAddress: remoteAddress, now: webhook.receivedAt) {
+        if let failure = endpoint.authenticator.signatureFailure(of: webhook, now: webhook.receivedAt) {
             outcome = "unauthorized"
-            logger.warning("rejected webhook", metadata: ["source": "\(sourceName)", "reason": "\(failure)", "peer": "\(remoteAddress ?? "?")"])
-            throw JSONError(.unauthorized, "not authenticated: \(failure)")
+            throw refusal(failure, source: sourceName, peer: remoteAddress)
         }
 
         let envelopes: [EventEnvelope]
@@ -105,8 +126,16 @@ struct WebhookReceiver: Sendable {
             envelopes = try endpoint.parser.parse(webhook, source: sourceName)
         } catch {
             let reason = "\(error)"
-            _ = try await store.quarantine(QuarantinedDelivery(
-                source: sourceName, reason: reason, receivedAt: webhook.receivedAt, raw: webhook.rawRequest()))
+            do {
+                _ = try await store.quarantine(QuarantinedDelivery(
+                    source: sourceName, reason: reason, receivedAt: webhook.receivedAt, raw: webhook.rawRequest()))
+            } catch {
+                outcome = "store_failed"
+                writeHealth.failed(error, at: clock.now)
+                logger.error("could not quarantine webhook", metadata: ["source": "\(sourceName)", "reason": "\(reason)", "error": "\(error)"])
+                throw JSONError(.serviceUnavailable, "could not store the delivery; retry later")
+            }
+            writeHealth.succeeded()
             outcome = "quarantined"
             logger.notice("quarantined webhook", metadata: ["source": "\(sourceName)", "reason": "\(reason)"])
             return JSONBody.response(["status": "quarantined", "reason": reason])
@@ -116,11 +145,17 @@ struct WebhookReceiver: Sendable {
             try await commit(envelopes)
         } catch {
             outcome = "store_failed"
+            writeHealth.failed(error, at: clock.now)
             logger.error("could not store webhook", metadata: ["source": "\(sourceName)", "error": "\(error)"])
             throw JSONError(.serviceUnavailable, "could not store the delivery; retry later")
         }
         outcome = "accepted"
         return JSONBody.accepted(events: envelopes.count)
+    }
+
+    private func refusal(_ failure: String, source: String, peer: String?) -> JSONError {
+        logger.warning("rejected webhook", metadata: ["source": "\(source)", "reason": "\(failure)", "peer": "\(peer ?? "?")"])
+        return JSONError(.unauthorized, "not authenticated: \(failure)")
     }
 }
 
@@ -130,8 +165,12 @@ extension WebhookReceiver {
         do {
             return try await request.body.collect(upTo: maxBodyBytes)
         } catch is NIOTooManyBytesError {
-            throw JSONError(.contentTooLarge, "request body is larger than \(maxBodyBytes) bytes (ingest.max_body_bytes)")
+            throw tooLarge(maxBodyBytes)
         }
+    }
+
+    static func tooLarge(_ maxBodyBytes: Int) -> JSONError {
+        JSONError(.contentTooLarge, "request body is larger than \(maxBodyBytes) bytes (ingest.max_body_bytes)")
     }
 }
 

@@ -2,7 +2,7 @@ import Foundation
 import HookSyncCore
 
 extension EconomicWebhookParser {
-    /// Entity type → (collection path, number field), from PROVIDERS.md; another type `t` is assumed
+    /// Entity type → (collection path, number field), from docs/providers.md; another type `t` is assumed
     /// to live at `/ts` with a `tNumber` field.
     public static let collections: [String: (path: String, numberField: String)] = [
         "customer": ("customers", "customerNumber"), "product": ("products", "productNumber"),

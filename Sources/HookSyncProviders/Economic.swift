@@ -5,8 +5,8 @@ public import HookSyncCore
 /// the URL the receiver registered.
 ///
 /// e-conomic has one URL per webhook type and says nothing about the type in the request, so the
-/// entity type is the `{type}` segment of `/hooks/{source}/{type}`. Wire facts from
-/// `seeds/economic-webhooks.txt`:
+/// entity type is the `{type}` segment of `/hooks/{source}/{type}`. Wire facts
+/// (docs/providers.md, "e-conomic"):
 /// - "<Thing> updated" hooks send `newnumber` and `oldnumber` (always both, blank when unused):
 ///   old blank → create, new blank → delete, equal → update, different → renumber.
 /// - "Invoice booked" sends `invoiceno`, "Product inventory updated" `number`, "Day book booked"

@@ -4,8 +4,8 @@ import HookSyncCore
 /// The common webhook body, one flat JSON object such as Precoro's
 /// `{"id": 123456, "type": 2, "action": 0, "idn": 5}`, read by scanning its bytes.
 ///
-/// `JSONSerialization` was the largest single cost of a durable Precoro request in
-/// scripts/bench-ingest (about 9% of the server's CPU under perf).
+/// `JSONSerialization` was the largest single cost of a durable Precoro request
+/// (docs/decisions.md#flat-webhook-bodies-are-scanned-not-parsed-by-jsonserialization).
 /// This reads only what it can vouch for: members whose values are strings without escapes, whole
 /// numbers of up to 18 digits, or `null`, each key once. Anything else (nesting, escapes, fractions,
 /// booleans, a trailing comma, invalid UTF-8) gives `nil`, and the caller parses the body with

@@ -8,7 +8,7 @@ public import HookSyncCore
 /// Kladana.parseMoscowTime("2024-06-10 12:00:00")     // 2024-06-10T09:00:00Z
 /// ```
 public enum Kladana {
-    /// Workflow webhook type names (seeds/kladana-webhooks.txt) → the JSON API's entity names.
+    /// Workflow webhook type names (docs/providers.md, "Kladana") → the JSON API's entity names.
     public static let workflowTypes: [String: String] = [
         "CustomerOrder": "customerorder", "InvoiceOut": "invoiceout", "PurchaseOrder": "purchaseorder",
         "InvoiceIn": "invoicein", "Demand": "demand", "Supply": "supply", "ProductionTask": "productiontask",

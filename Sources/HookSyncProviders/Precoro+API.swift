@@ -2,7 +2,8 @@ import Foundation
 import HookSyncCore
 
 extension Precoro {
-    /// Entity type → the API collection it lives in (PROVIDERS.md, "Wire formats").
+    /// Entity type → the API collection it lives in (docs/providers.md, "Precoro"; assumed where
+    /// Precoro's documentation is silent).
     public static let collections: [String: String] = [
         "purchase_order": "purchaseorders", "invoice": "invoices", "supplier": "suppliers", "receipt": "receipts",
         "expense": "expenses", "purchase_requisition": "purchaserequisitions", "warehouse_request": "warehouserequests",
@@ -34,7 +35,7 @@ struct PrecoroAPI: ProviderAPI {
         source = settings.source
         baseURL = try settings.baseURL()
         headers = ["X-AUTH-TOKEN": try settings.required("token"), "email": try settings.required("email"), "Accept": "application/json"]
-        // PROVIDERS.md: the zone of `updateDate` is unverified, so it is a setting (default UTC).
+        // docs/providers.md: the zone of `updateDate` is unverified, so it is a setting (default UTC).
         let zoneName = settings["time_zone"] ?? "UTC"
         guard let zone = TimeZone(identifier: zoneName) else {
             throw APIConfigurationError("sources[\(settings.source)].api.time_zone: unknown time zone \(zoneName)")

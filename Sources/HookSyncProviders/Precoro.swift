@@ -3,7 +3,7 @@ public import HookSyncCore
 
 /// Precoro's webhook vocabulary: the numeric entity `type` codes its notifications carry.
 ///
-/// Wire facts from `seeds/precoro-webhooks.txt`: `POST {"id": 123456, "type": 2, "action": 0, "idn": 5}`,
+/// Wire facts (docs/providers.md, "Precoro"): `POST {"id": 123456, "type": 2, "action": 0, "idn": 5}`,
 /// action 0 create and 1 update only (Precoro does not notify deletions).
 ///
 /// ```swift

@@ -49,7 +49,7 @@ struct SoftLedgerAPI: ProviderAPI {
     }
 
     /// SoftLedger v1 pages with `limit` and `offset`; the `where` filter on `updatedAt` is unverified
-    /// (PROVIDERS.md), so it is the one place to change if the real API differs.
+    /// (docs/providers.md), so it is the one place to change if the real API differs.
     var listingPaging: ListingPaging { .offset(maxPageSize: 1_000) }
 
     func list(_ query: ListingQuery) async throws -> ListingPage {

@@ -3,7 +3,7 @@ public import HookSyncCore
 
 /// Parses SoftLedger's webhook `POST {uuid, date, objectType, action, objectId, tenantId}` into one envelope.
 ///
-/// Wire facts from `seeds/softledger-webhooks.txt`. `uuid` is unique per webhook, so it is the
+/// Wire facts from docs/providers.md ("SoftLedger"). `uuid` is unique per webhook, so it is the
 /// delivery id. The entity type is `objectType` in snake_case (`LedgerAccount` → `ledger_account`);
 /// the original spelling and the tenant travel in `extras` because SoftLedger's API is addressed by them.
 ///

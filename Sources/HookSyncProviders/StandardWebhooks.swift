@@ -98,7 +98,9 @@ public struct StandardWebhooksVerifier: Sendable {
             signatureHeader: try header(StandardWebhooks.signatureHeader), body: body, now: now)
     }
 
-    public func verify(id: String, timestamp: String, signatureHeader: String, body: Data, now: Date) throws(WebhookSignatureError) {
+    /// What can be checked before the body is read: a usable secret, a fresh timestamp, and a v1
+    /// signature to compare. A receiver refuses early what fails here; the signature itself needs the body.
+    public func checkBeforeBody(timestamp: String, signatureHeader: String, now: Date) throws(WebhookSignatureError) {
         guard !keys.isEmpty else { throw .noSecretConfigured }
         guard !timestamp.isEmpty, timestamp.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
               let seconds = Int64(timestamp)
@@ -107,12 +109,19 @@ public struct StandardWebhooksVerifier: Sendable {
         let limit = Double(tolerance.components.seconds) + Double(tolerance.components.attoseconds) / 1e18
         guard age <= limit else { throw .timestampTooOld(tolerance: tolerance) }
         guard age >= -limit else { throw .timestampInTheFuture(tolerance: tolerance) }
+        guard !Self.version1Signatures(signatureHeader).isEmpty else { throw .noVersion1Signature }
+    }
 
-        let version1Signatures = signatureHeader.split(separator: " ").compactMap { entry -> Substring? in
+    private static func version1Signatures(_ header: String) -> [Substring] {
+        header.split(separator: " ").compactMap { entry -> Substring? in
             let parts = entry.split(separator: ",", maxSplits: 1)
             return parts.count == 2 && parts[0] == "v1" ? parts[1] : nil
         }
-        guard !version1Signatures.isEmpty else { throw .noVersion1Signature }
+    }
+
+    public func verify(id: String, timestamp: String, signatureHeader: String, body: Data, now: Date) throws(WebhookSignatureError) {
+        try checkBeforeBody(timestamp: timestamp, signatureHeader: signatureHeader, now: now)
+        let version1Signatures = Self.version1Signatures(signatureHeader)
         let content = Self.signedContent(id: id, timestamp: timestamp, body: body)
         for encoded in version1Signatures {
             guard let signature = Data(base64Encoded: String(encoded)) else { continue }

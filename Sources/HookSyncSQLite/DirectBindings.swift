@@ -6,9 +6,8 @@ import GRDBSQLite
 /// once per hundred rows with three hundred values each.
 ///
 /// GRDB's `StatementArguments` boxes every value as an existential, then checks and binds them on
-/// each execution: 13–15% of the mirror writer's time in a 300,000-row full resync (perf). Bound
-/// here, the writer's CPU for that resync went from 4.59 s to 3.67 s; the resync's rate moved less
-/// than the machine's noise, because listing, parsing and the writer share two cores.
+/// each execution, a share of the mirror writer's CPU that binding here saves
+/// (docs/decisions.md#listing-statements-bind-with-sqlites-c-api).
 ///
 /// ```swift
 /// let statement = try db.cachedStatement(sql: "INSERT INTO t (a, b) VALUES (?1, ?2)")

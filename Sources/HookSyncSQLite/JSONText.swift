@@ -3,8 +3,8 @@ import HookSyncCore
 
 /// JSON text for the two shapes the queue stores: a raw request and a string map.
 ///
-/// Written by hand because `JSONEncoder` was the largest single cost of a webhook request in
-/// scripts/bench-ingest (about 9% of the server's CPU). Reading stays with `JSONDecoder`: it is off
+/// Written by hand because `JSONEncoder` was the largest single cost of a webhook request
+/// (docs/decisions.md#hand-written-json-on-the-ingest-path). Reading stays with `JSONDecoder`: it is off
 /// the hot path, and the output here is plain JSON that it decodes (`Data` as base64, its default).
 enum JSONText {
     static func encode(_ raw: RawRequest) -> String {

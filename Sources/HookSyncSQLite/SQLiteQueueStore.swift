@@ -102,7 +102,8 @@ public final class SQLiteQueueStore: QueueStore {
     }
 
     /// Folds up to `limit` queued events into work items now, rather than at the next claim. Returns
-    /// how many it folded. A worker with nothing to claim calls it to keep `status` current.
+    /// how many it folded. No worker calls it (a claim folds first); the queue benchmark and tests do,
+    /// to fold a backlog without claiming.
     @discardableResult
     public func foldQueuedEvents(limit: Int? = nil) async throws -> Int {
         let now = clock.now, limit = limit ?? foldBatchLimit
@@ -137,7 +138,8 @@ public final class SQLiteQueueStore: QueueStore {
 
         // Set-based from here: a few statements per hundred entities rather than four per entity.
         // A fold holds the queue's one write lock, and behind it wait claims, completions and every
-        // ingest commit; a 5,000-event backlog folded one statement at a time held it for ~230 ms.
+        // ingest commit, and a backlog folded one statement at a time held it long enough to stall
+        // them (docs/decisions.md#the-fold-is-set-based).
         let entities = try FoldBatch.entityIDs(db, order)
         let pendingItems = try FoldBatch.pendingItems(db, ofEntities: order.compactMap { entities[$0].flatMap { $0.isNew ? nil : $0.id } })
         var links: [(event: Int64, item: Int64)] = []

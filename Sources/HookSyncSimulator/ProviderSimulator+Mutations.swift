@@ -59,11 +59,27 @@ extension ProviderSimulator {
         return EntityChange(type: key.type, id: id, action: .create, at: record.updatedAt, idn: record.idn)
     }
 
+    /// One change of a batch (an e-conomic bulk edit, a Kladana batch): an update of entity `id`, or
+    /// of a live one drawn at random when `id` is `nil` (a create when there is none), stamped
+    /// `batchTime`, or `now` when that is `nil`. A batch passes the first change's `id` and `at` to
+    /// the rest, so all its changes share one modification time, whatever the provider's precision.
+    func batchUpdate(_ provider: SimulatedProvider, type: String, id: String?, batchTime: Int64?, random: inout SeededGenerator) -> EntityChange {
+        let at = Self.milliseconds(now())
+        return state.withLock { state in
+            let key = TypeKey(provider: provider, type: type)
+            let live = (state.tables[key] ?? [:]).filter { !$0.value.deleted }.keys.sorted(by: EntityOrder.idPrecedes)
+            guard let id = id ?? (live.isEmpty ? nil : live[Int(random.next() % UInt64(live.count))]) else {
+                return Self.create(provider, key, at: at, state: &state, random: &random)
+            }
+            return Self.update(EntityRef(provider: provider, type: type, id: id), at: at, explicitTime: batchTime, state: &state, random: &random)
+        }
+    }
+
     /// New status and amount, the name kept; a Precoro "delete" lands here as a cancellation.
-    private static func update(_ ref: EntityRef, at: Int64, state: inout SimulatorState, random: inout SeededGenerator) -> EntityChange {
+    private static func update(_ ref: EntityRef, at: Int64, explicitTime: Int64? = nil, state: inout SimulatorState, random: inout SeededGenerator) -> EntityChange {
         var fields = state.record(ref)?.fields ?? [:]
         for (name, value) in SimulatorDataset.businessFields(random: &random) { fields[name] = value }
-        let record = state.upsert(ref, fields: fields, explicitTime: nil, now: at)
+        let record = state.upsert(ref, fields: fields, explicitTime: explicitTime, now: at)
         return EntityChange(type: ref.type, id: ref.id, action: .update, at: record.updatedAt, idn: record.idn, updatedFields: ["amount", "status"])
     }
 

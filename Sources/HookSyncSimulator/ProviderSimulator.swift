@@ -50,9 +50,9 @@ public final class ProviderSimulator: Sendable {
 
     /// Creates or replaces an entity (its fields become exactly `fields`) and returns its JSON object
     /// as the API serves it. `type` is HookSync's entity type name; `id` is HookSync's key (Precoro's
-    /// `id`, e-conomic's number). Without `updatedAt` the entity is stamped `now`, moved forward if need
-    /// be so that each change is strictly newer at the provider's precision; an explicit `updatedAt`
-    /// is taken as given, so equal times can be arranged. A new Precoro document gets the next IDN
+    /// `id`, e-conomic's number). Without `updatedAt` the entity is stamped `now` at the provider's
+    /// precision, so two changes within one second of Precoro or e-conomic share a time, as upstream;
+    /// an explicit `updatedAt` is taken as given. A new Precoro document gets the next IDN
     /// of its type.
     ///
     /// Kladana objects link to themselves (`meta.href`) on the simulator's address, which is known

@@ -2,8 +2,9 @@ import HookSyncCore
 
 /// Everything the simulator knows and counts, guarded as one value by `ProviderSimulator`'s mutex.
 ///
-/// Plain value code with no locking or I/O of its own, so each rule (timestamps that only move
-/// forward, IDN sequences, the order fault decisions are taken in) reads top to bottom.
+/// Plain value code with no locking or I/O of its own, so each rule (timestamps at the provider's
+/// precision that never move back, IDN sequences, the order fault decisions are taken in) reads top
+/// to bottom.
 struct SimulatorState {
     /// Ground truth: per provider and type, each entity by id (deleted ones kept, flagged).
     var tables: [TypeKey: [String: EntityRecord]] = [:]
@@ -25,8 +26,9 @@ struct SimulatorState {
 
     // MARK: Ground truth
 
-    /// Creates or replaces the entity. Without an explicit time it is stamped `now`, moved past its
-    /// previous stamp if need be so that every change is visible at the provider's precision.
+    /// Creates or replaces the entity. Without an explicit time it is stamped `now` at the provider's
+    /// precision, as upstream does: two changes within one tick (one second for Precoro and
+    /// e-conomic) share a time, and only the data tells them apart.
     mutating func upsert(_ ref: EntityRef, fields: [String: String], explicitTime: Int64?, now: Int64) -> EntityRecord {
         let key = ref.typeKey
         let previous = tables[key]?[ref.id]
@@ -42,7 +44,7 @@ struct SimulatorState {
         tables[ref.typeKey]?[ref.id]?.deleted = true
     }
 
-    /// e-conomic renumber: the old number is deleted, the new one holds its fields with a newer time.
+    /// e-conomic renumber: the old number is deleted, the new one holds its fields, stamped `now`.
     mutating func renumber(from old: EntityRef, to new: EntityRef, now: Int64) {
         let moved = tables[old.typeKey]?[old.id]
         let earlier = [moved?.updatedAt, tables[new.typeKey]?[new.id]?.updatedAt].compactMap { $0 }
@@ -78,13 +80,14 @@ struct SimulatorState {
         return idn
     }
 
+    /// `now` at the provider's precision, never before an earlier stamp of the entity (a wall clock
+    /// stepped back does not date a change before the one it follows), and never moved past one: a
+    /// change in the same tick as the previous gets the same time, as upstream.
     private func stamp(_ provider: SimulatedProvider, explicit: Int64?, after earlier: [Int64], now: Int64) -> Int64 {
         let step = provider.timePrecisionMilliseconds
-        // An explicit time is taken as given (at the provider's precision): tests need equal times.
+        // An explicit time is taken as given (at the provider's precision): a batch stamps all its changes with one.
         if let explicit { return WireTime.floor(explicit, to: step) }
-        let latest = earlier.max() ?? .min
-        let candidate = WireTime.floor(now, to: step)
-        return candidate > latest ? candidate : latest + step
+        return max(WireTime.floor(now, to: step), earlier.max() ?? .min)
     }
 
     // MARK: Faults

@@ -10,11 +10,13 @@ public import Logging
 /// the watermark, to at most the pass's start minus the allowed clock skew.
 ///
 /// Listing rows carry the whole entity, so they go straight to the sink: with the mirror, only rows
-/// newer than the stored copy are written; with another sink (no local copy to compare against)
-/// every listed row is sent. A `--full` pass also tombstones mirrored entities the listing lacked.
+/// newer than the stored copy are written (as old and observed later counts as newer: see
+/// `MirrorStore`); with another sink (no local copy to compare against) every listed row is sent,
+/// stamped with when its page was received. A `--full` pass also tombstones mirrored entities the listing lacked.
 ///
-/// Paging is by keyset (see `ListingQuery`), committed a few pages at a time, so a pass that dies
-/// resumes at its last committed page when the next run takes over its lock.
+/// Paging is by keyset, or by the provider's cursor where it has one (see `ListingQuery`), committed
+/// a few pages at a time, so a pass that dies resumes at its last committed page when the next run
+/// takes over its lock.
 ///
 /// ```swift
 /// let reconciler = Reconciler(store: store, source: config.source(named: "economic")!, api: api, mirror: mirror, sink: mirror)
@@ -36,7 +38,7 @@ public struct Reconciler: Sendable {
     public var onProgress: @Sendable (ReconcileProgress) -> Void
     /// How long a write of fewer than `lingerBelow` pages waits for more to join its transaction: a
     /// few pages' time against a local listing, and nothing beside a remote provider's round trip.
-    /// Measured on a million-row resync: 6% less CPU, most of it the system's (docs/benchmarks.md).
+    /// Fewer, larger transactions cost less CPU (docs/decisions.md#the-listing-runs-ahead-of-the-writes).
     public var writeLinger: Duration = .milliseconds(10)
 
     public init(
@@ -66,7 +68,13 @@ public struct Reconciler: Sendable {
         let listedFrom: Date? = switch mode {
         case .full: nil
         case .since: since
-        case .incremental: try await store.watermark(source: source.name, type: type).map { $0.addingTimeInterval(-source.reconcile.lookback.timeInterval) }
+        case .incremental:
+            // From the start of its second: Precoro and e-conomic stamp whole seconds, so a change made
+            // in the watermark's second after the last pass had listed it carries a time before the
+            // watermark, and a bound within that second would skip it.
+            try await store.watermark(source: source.name, type: type).map {
+                Date(timeIntervalSince1970: $0.addingTimeInterval(-source.reconcile.lookback.timeInterval).timeIntervalSince1970.rounded(.down))
+            }
         }
         let plan = ReconcilePassPlan(source: source.name, type: type, mode: mode, listedFrom: listedFrom, upperBound: startedAt)
         let pass = try await beginPass(plan, now: startedAt)
@@ -189,7 +197,7 @@ public struct Reconciler: Sendable {
     ) async throws {
         while var batch = try await pages.takeAll() {
             // A writer that keeps up with the listing finds a page or two at a time, and a transaction
-            // per page rewrote the B-trees' right edges and fsynced a thousand times a million rows.
+            // per page meant a rewrite of the B-trees' right edges and an fsync for every page.
             // One that is behind finds more, and goes straight on; so does the listing's last write.
             if batch.count < Self.lingerBelow, !pages.isFinished {
                 try? await Task.sleep(for: writeLinger)
@@ -213,7 +221,8 @@ public struct Reconciler: Sendable {
     }
 
     /// Pages that may wait for the writer: enough to fill a transaction while one commits, few enough
-    /// that a listing of millions of rows streams through in constant memory.
+    /// that a listing of millions of rows streams through in constant memory
+    /// (docs/decisions.md#the-listing-runs-ahead-of-the-writes).
     public static let pagesAhead = 16
 
     /// A write of fewer pages than this has caught up with the listing, and lingers (`writeLinger`).
@@ -223,6 +232,8 @@ public struct Reconciler: Sendable {
     /// the listing goes on after them.
     struct ListedPage: Sendable {
         var rows: [ListedEntity]
+        /// When the page's response was received: its rows' observation time.
+        var observedAt: Date
         var position: ListingPosition
         /// Rows the listing holds after this page, by the provider's count, when it gives one.
         var remaining: Int?
@@ -241,10 +252,11 @@ public struct Reconciler: Sendable {
         var seenAtBoundary: Set<String> = []
         while true {
             let page = try await fetchPage(query(at: position, pass: pass, pageSize: pageSize), gate: gate)
+            let observedAt = clock.now
             let fresh = Self.unseen(page.rows, seenAtBoundary: seenAtBoundary, second: position.since)
             let remaining = remainingRows(after: page, fresh: fresh.count, seenAtBoundary: seenAtBoundary.count)
             advance(&position, &seenAtBoundary, past: page)
-            try await pages.send(ListedPage(rows: fresh, position: position, remaining: remaining))
+            try await pages.send(ListedPage(rows: fresh, observedAt: observedAt, position: position, remaining: remaining))
             if !page.hasMore || page.rows.isEmpty { return }
         }
     }
@@ -312,10 +324,15 @@ public struct Reconciler: Sendable {
 
     /// Writes a batch of pages, in order and in one go: with the mirror, one transaction.
     private func apply(_ pages: [ListedPage], pass: Int64) async throws -> [ListingApplied] {
-        if let mirror { return try await mirror.applyListing(pages: pages.map(\.rows), pass: pass, syncedAt: clock.now) }
+        if let mirror {
+            return try await mirror.applyListing(
+                pages: pages.map { ObservedListingPage(rows: $0.rows, observedAt: $0.observedAt) }, pass: pass, syncedAt: clock.now)
+        }
         let now = clock.now
-        let records = pages.flatMap(\.rows).map {
-            SyncRecord(key: $0.key, change: .live(json: $0.json, remoteModifiedAt: $0.remoteModifiedAt), syncedAt: now)
+        let records = pages.flatMap { page in
+            page.rows.map {
+                SyncRecord(key: $0.key, change: .live(json: $0.json, remoteModifiedAt: $0.remoteModifiedAt), observedAt: page.observedAt, syncedAt: now)
+            }
         }
         if !records.isEmpty { try await sink.write(records) }
         return pages.map { ListingApplied(firstListed: $0.rows.count, changed: $0.rows.count) }

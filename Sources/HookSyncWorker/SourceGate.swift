@@ -7,14 +7,15 @@ import Synchronization
 /// its parallel limit, a provider-imposed pause after a 429, and its circuit breaker.
 ///
 /// One gate per source per worker process. Every fetch passes through it two or three times, so its
-/// state sits behind a lock rather than in an actor: on a busy two-core machine each hop onto an
-/// actor and back queued a fetch for a fraction of a millisecond. Nothing is awaited while the lock
+/// state sits behind a lock rather than in an actor, and a fetch does not hop onto it and back (as in
+/// `WorkerControl`; measured alone, this gate's change was within the noise:
+/// docs/decisions.md#the-workers-hand-off-is-a-lock-not-an-actor). Nothing is awaited while the lock
 /// is held. Circuit transitions are reported (for `hooksync status`) one after another in the order
 /// they happened, and the call that caused one returns only after it is recorded.
 ///
 /// ```swift
 /// switch await gate.admit(now: clock.now) {
-/// case .proceed(let wait): try await Task.sleep(for: wait); defer { gate.finished() } ...
+/// case .proceed(let wait, _): try await Task.sleep(for: wait); defer { gate.finished() } ...
 /// case .deferred(let until, let reason): try await queue.release(lease, runAt: until, reason: reason)
 /// }
 /// ```

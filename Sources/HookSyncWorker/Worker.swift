@@ -42,7 +42,8 @@ public final class Worker: Service {
         let owner = settings.owner
         // Completions share transactions: at hundreds of fetches a second, one commit each would make
         // the queue's fsyncs the bottleneck. Nothing waits on a completion but the item's lease (its
-        // fetch slot is already free), so a commit waits a little for company: fewer, larger commits.
+        // fetch slot is already free), so a commit waits a little for company: fewer, larger commits
+        // (docs/decisions.md#completions-and-mirror-writes-linger-10-ms-for-company).
         self.completions = GroupCommit(linger: .milliseconds(10)) { [queue, logger] leases in
             let lost = try await queue.complete(leases)
             if !lost.isEmpty {
@@ -123,8 +124,9 @@ public final class Worker: Service {
 
     /// One of `concurrency` fetch slots: takes the next claimed item, fetches it, and hands the rest
     /// (the sink's write, the outcome's commit) to a task of its own, so the slot goes straight on to
-    /// the next fetch. Both of those are group commits: waiting for them here would add two fsyncs to
-    /// every fetch.
+    /// the next fetch. Both of those commit (the queue's record always, the mirror's write when the
+    /// sink is the mirror, each a group commit): waiting for them here would add two fsyncs to every
+    /// fetch.
     private func fetchSlot(_ control: WorkerControl) async {
         await withDiscardingTaskGroup { settling in
             while let item = await control.next() {
@@ -187,11 +189,15 @@ public final class Worker: Service {
             let superseded = source.api.supersededKeys(of: item.key, actions: item.actions, extras: item.extras)
             var records = superseded.map { SyncRecord(key: $0, change: .deleted, actions: item.actions, syncedAt: clock.now) }
             let change: SyncRecord.Change
-            switch try await source.api.fetch(item.key, extras: item.extras) {
+            let fetched = try await source.api.fetch(item.key, extras: item.extras)
+            // Taken as the response is in: what decides between two copies with the same modification
+            // time (the mirror's rule), however late this one is written.
+            let observedAt = clock.now
+            switch fetched {
             case .found(let entity): change = .live(json: entity.json, remoteModifiedAt: entity.remoteModifiedAt)
             case .gone: change = .deleted
             }
-            records.append(SyncRecord(key: item.key, change: change, actions: item.actions, syncedAt: clock.now))
+            records.append(SyncRecord(key: item.key, change: change, actions: item.actions, observedAt: observedAt, syncedAt: observedAt))
             gate.finished()
             await gate.succeeded(now: clock.now)
             return .records(records)

@@ -12,7 +12,8 @@ import Synchronization
 /// claim loop stops claiming at `maxHeld`, so a slow sink or queue still holds the worker back.
 ///
 /// A lock, not an actor: every fetch passes through here twice, and on a busy two-core machine each
-/// hop onto an actor and back cost a fetch slot about a millisecond of queueing (5% of a 20 ms fetch).
+/// hop onto an actor and back cost a fetch slot queueing it could not spare
+/// (docs/decisions.md#the-workers-hand-off-is-a-lock-not-an-actor).
 /// Nothing is awaited while the lock is held.
 ///
 /// The claim loop sleeps in `waitForChange`, and anything that matters to it (room to claim, a stop

@@ -38,7 +38,8 @@ struct MirrorCommand: AsyncParsableCommand {
             var exported = 0
             try mirror.forEachRow(source: source, type: type) { row in
                 let document = EntityDocument(
-                    key: row.key, deleted: row.deleted, remoteModifiedAt: row.remoteModifiedAt, syncedAt: row.syncedAt, data: row.data)
+                    key: row.key, deleted: row.deleted, remoteModifiedAt: row.remoteModifiedAt, observedAt: row.observedAt, syncedAt: row.syncedAt,
+                    data: row.data)
                 output.write(document.jsonLine() + "\n")
                 exported += 1
             }

@@ -69,6 +69,20 @@ struct ConfigLoaderTests {
         #expect(config.queue.retention == .seconds(7 * 86_400))
     }
 
+    @Test func ingestConnectionLimitsHaveDefaultsAndAreChecked() throws {
+        let defaults = try ConfigLoader(environment: [:]).parse(yaml: "").ingest
+        #expect(defaults.headerTimeout == .seconds(10) && defaults.bodyTimeout == .seconds(30) && defaults.idleTimeout == .seconds(30))
+        #expect(defaults.maxConnections == 512)
+        let set = try ConfigLoader(environment: [:]).parse(yaml: """
+            ingest: { header_timeout: 500ms, body_timeout: 5s, idle_timeout: 2m, max_connections: 64 }
+            """).ingest
+        #expect(set.headerTimeout == .milliseconds(500) && set.bodyTimeout == .seconds(5) && set.idleTimeout == .seconds(120))
+        #expect(set.maxConnections == 64)
+        let found = problems("ingest: { header_timeout: soon, max_connections: 0 }")
+        #expect(found.contains { $0.hasPrefix("ingest.header_timeout: \"soon\" is not a duration") })
+        #expect(found.contains { $0.hasPrefix("ingest.max_connections: \"0\"") })
+    }
+
     @Test func emptyFileMeansAllDefaults() throws {
         let config = try ConfigLoader(environment: [:]).parse(yaml: "")
         #expect(config.database == "./data/hooksync.sqlite")

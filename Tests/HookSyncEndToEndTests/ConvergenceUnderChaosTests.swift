@@ -7,8 +7,9 @@ import Testing
 
 /// The whole product as a user runs it: `hooksync-sim serve`, `hooksync ingest` and `hooksync worker`
 /// as separate processes on loopback, webhooks dropped, duplicated and reordered, API calls failing,
-/// the worker and then ingest killed with SIGKILL mid-run; then one full resync. The mirror must
-/// equal the simulator's ground truth, and the queue's counts must add up.
+/// the worker and then ingest killed with SIGKILL mid-run, same-time batches (versions of one entity
+/// that share a modification time); then one full resync. The mirror must equal the simulator's
+/// ground truth, and the queue's counts must add up.
 @Suite("End to end", .serialized)
 struct ConvergenceUnderChaosTests {
     let folder: URL
@@ -121,6 +122,7 @@ struct ConvergenceUnderChaosTests {
              "sources": {"precoro": \(source("precoro")), "economic": \(source("economic")), "kladana": \(source("kladana")),
                          "softledger": \(source("softledger")), "standard-webhooks": {"name": "shop", "signing_secret": "\(Self.signingSecret)"}},
              "mutations": 400, "rate": 100, "bulk_imports": 1, "bulk_size": 80, "silent_bulk": 15,
+             "same_time_batches": 10, "batch_changes": 4, "batch_spacing_ms": 60,
              "drop_rate": 0.2, "duplicate_rate": 0.1, "reorder_rate": 0.05,
              "concurrency": 8, "max_attempts": 6, "retry_backoff_ms": 100, "timeout_ms": 2000, "seed": 21}
             """

@@ -4,11 +4,29 @@ import HookSyncCore
 /// A queue store that can only be awaited: it forwards to another store but is not
 /// `SynchronousEnqueue`, as a backend without a synchronous client would not be. Ingest must then
 /// commit through `enqueue`, and that path is tested with this.
+///
+/// Its writes can also be made to fail, as on a full disk or a read-only file: `failWrites` makes
+/// `enqueue` and `quarantine` throw while `checkWritable` still passes, as SQLite's does then.
 struct AwaitingQueueStore: QueueStore {
     let base: any QueueStore
     let enqueues = Counter()
     let statusReads = Counter()
     let depthReads = Counter()
+    let failWrites = Switch()
+
+    // @unchecked: `on` is only read and written under `lock`.
+    final class Switch: @unchecked Sendable {
+        private let lock = NSLock()
+        private var on = false
+        var isOn: Bool {
+            get { lock.withLock { on } }
+            set { lock.withLock { on = newValue } }
+        }
+    }
+
+    struct InjectedWriteFailure: Error, CustomStringConvertible {
+        var description: String { "database or disk is full" }
+    }
 
     final class Counter: @unchecked Sendable {
         private let lock = NSLock()
@@ -19,6 +37,7 @@ struct AwaitingQueueStore: QueueStore {
 
     func enqueue(_ envelopes: [EventEnvelope]) async throws -> EnqueueReceipt {
         enqueues.increment()
+        if failWrites.isOn { throw InjectedWriteFailure() }
         return try await base.enqueue(envelopes)
     }
     func claim(limit: Int, leaseDuration: Duration, owner: String) async throws -> [WorkItem] { try await base.claim(limit: limit, leaseDuration: leaseDuration, owner: owner) }
@@ -42,7 +61,10 @@ struct AwaitingQueueStore: QueueStore {
     func retryDeadLetter(id: Int64) async throws -> Bool { try await base.retryDeadLetter(id: id) }
     func retryAllDeadLetters(source: String?) async throws -> Int { try await base.retryAllDeadLetters(source: source) }
     func dropDeadLetter(id: Int64) async throws -> Bool { try await base.dropDeadLetter(id: id) }
-    func quarantine(_ delivery: QuarantinedDelivery) async throws -> Int64 { try await base.quarantine(delivery) }
+    func quarantine(_ delivery: QuarantinedDelivery) async throws -> Int64 {
+        if failWrites.isOn { throw InjectedWriteFailure() }
+        return try await base.quarantine(delivery)
+    }
     func quarantinedDeliveries(source: String?, limit: Int) async throws -> [StoredQuarantinedDelivery] { try await base.quarantinedDeliveries(source: source, limit: limit) }
     func quarantinedDelivery(id: Int64) async throws -> StoredQuarantinedDelivery? { try await base.quarantinedDelivery(id: id) }
     func dropQuarantined(id: Int64) async throws -> Bool { try await base.dropQuarantined(id: id) }

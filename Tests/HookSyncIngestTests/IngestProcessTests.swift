@@ -134,6 +134,111 @@ struct IngestProcessTests {
         #expect(Set(acknowledged).isSubset(of: try storedEntityIDs()))
         #expect(!acknowledged.isEmpty)
     }
+
+    /// The deadlines and early refusals reach the real process from its config file: a connection
+    /// that only opens, one whose head never ends, and many wrong-token senders that declare bodies
+    /// but never send them are all cut off, and the process keeps serving.
+    @Test func slowAndUnauthenticatedConnectionsAreCutOffByTheProcess() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try """
+            database: ./queue.sqlite
+            ingest: { listen: "127.0.0.1:\(port)", header_timeout: 1s, body_timeout: 1s, idle_timeout: 1s }
+            sources:
+              - { name: precoro, kind: precoro, webhook_token: "${TEST_TOKEN}", api: { email: e@example.com, token: t } }
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let ingest = try await startIngest()
+        defer { ingest.kill(SIGKILL) }
+
+        let silent = try RawConnection(port: port)
+        let partial = try RawConnection(port: port)
+        await partial.send("POST /hooks/precoro?token=process-test-token HTTP/1.1\r\nHost: x\r\n")
+        var strangers: [RawConnection] = []
+        for _ in 0..<50 {
+            let stranger = try RawConnection(port: port)
+            await stranger.send("POST /hooks/precoro?token=wrong HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n")
+            strangers.append(stranger)
+        }
+        for stranger in strangers {
+            #expect(await stranger.response(within: .seconds(10))?.status == 401)
+            #expect(await stranger.waitForClose(within: .seconds(10)))
+        }
+        #expect(await partial.response(within: .seconds(10))?.status == 408)
+        #expect(await silent.waitForClose(within: .seconds(10)))
+        #expect(try await send(path: "/hooks/precoro?token=process-test-token", body: #"{"id": 1, "type": 3, "action": 1}"#) == .ok)
+    }
+
+    /// A full disk, for real: the database lives on a small tmpfs that a filler file fills. Every
+    /// delivery that cannot be stored (event or quarantine) gets 503 with an error, /readyz turns
+    /// unready, and both recover once there is room. Mounting needs root; elsewhere the test is skipped.
+    @Test(.enabled(if: Self.canMountTmpfs, "mounts a tmpfs for the full disk: needs root"))
+    func aFullDiskIs503ForEveryWriteAndUnreadyUntilThereIsRoom() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let disk = folder.appending(path: "disk")
+        try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
+        #expect(Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", disk.path]) == 0)
+        defer { _ = Self.run("/bin/umount", ["-l", disk.path]) }
+        try """
+            database: ./disk/queue.sqlite
+            ingest: { listen: "127.0.0.1:\(port)" }
+            sources:
+              - { name: precoro, kind: precoro, webhook_token: "${TEST_TOKEN}", api: { email: e@example.com, token: t } }
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let ingest = try await startIngest()
+        defer { ingest.kill(SIGKILL) }
+        let hook = "/hooks/precoro?token=process-test-token"
+        #expect(try await send(path: hook, body: #"{"id": 1, "type": 3, "action": 1}"#) == .ok)
+
+        let filler = disk.appending(path: "filler")
+        #expect(FileManager.default.createFile(atPath: filler.path, contents: nil))
+        let handle = try FileHandle(forWritingTo: filler)
+        let chunk = Data(count: 64 * 1024)
+        while (try? handle.write(contentsOf: chunk)) != nil {}
+        try? handle.close()
+
+        // Events and quarantined deliveries alike, until the WAL's free pages are used up.
+        var answers: [(HTTPResponse.Status, String)] = []
+        for id in 2..<200 {
+            let body = id % 2 == 0 ? #"{"id": \#(id), "type": 3, "action": 1, "pad": "\#(String(repeating: "x", count: 2000))"}"# : "not json \(id)"
+            let answer = try await exchange(path: hook, body: body)
+            answers.append(answer)
+            if answer.0 == .serviceUnavailable && answers.filter({ $0.0 == .serviceUnavailable }).count >= 4 { break }
+        }
+        let refused = answers.filter { $0.0 == .serviceUnavailable }
+        #expect(refused.count >= 4, "a full disk refuses writes: \(answers.map(\.0.code))")
+        #expect(refused.allSatisfy { json($0.1)["error"] != nil }, "\(refused.map(\.1))")
+        #expect(answers.allSatisfy { $0.0 == .ok || $0.0 == .serviceUnavailable }, "\(answers.map(\.0.code))")
+        #expect(try await send(path: "/readyz", method: .get) == .serviceUnavailable)
+
+        try FileManager.default.removeItem(at: filler)
+        #expect(try await send(path: hook, body: #"{"id": 1000, "type": 3, "action": 1}"#) == .ok)
+        #expect(try await send(path: "/readyz", method: .get) == .ok)
+    }
+
+    func exchange(path: String, body: String) async throws -> (HTTPResponse.Status, String) {
+        let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(30)))
+        client.connect()
+        defer { Task { try? await client.shutdown() } }
+        let response = try await client.execute(.init(path, method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body)))
+        return (response.status, response.body.map { String(buffer: $0) } ?? "")
+    }
+
+    static let canMountTmpfs: Bool = {
+        guard geteuid() == 0, let probe = try? makeTemporaryFolder("hooksync-tmpfs-probe") else { return false }
+        defer { try? FileManager.default.removeItem(at: probe) }
+        guard run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", probe.path]) == 0 else { return false }
+        _ = run("/bin/umount", [probe.path])
+        return true
+    }()
+
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        guard (try? process.run()) != nil else { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
 }
 
 /// A count several tasks add to.

@@ -11,7 +11,7 @@ struct PrecoroTests {
         try parseSingle(parser, .fixture(body: body), source: "procurement")
     }
 
-    /// The example of seeds/precoro-webhooks.txt, byte for byte, trailing comma included.
+    /// Precoro's documented example body, byte for byte, trailing comma included (docs/providers.md).
     static let seedExample = """
         {
                 "id":123456,

@@ -112,12 +112,16 @@ import Testing
         }
     }
 
-    @Test func changesOfOneEntityGetStrictlyLaterSeconds() {
+    /// Precoro stamps whole seconds and moves nothing: two changes within one second share a time.
+    @Test func changesOfOneEntityWithinASecondShareItsTime() {
         let (simulator, clock) = makeSimulator()
-        simulator.upsert(.precoro, type: "supplier", id: "77")
+        simulator.upsert(.precoro, type: "supplier", id: "77", fields: ["v": "1"])
         clock.advance(by: .milliseconds(300))
-        let second = simulator.upsert(.precoro, type: "supplier", id: "77")
+        let second = simulator.upsert(.precoro, type: "supplier", id: "77", fields: ["v": "2"])
         let object = try? JSONSerialization.jsonObject(with: second) as? [String: Any]
-        #expect(object?["updateDate"] as? String == "2026-01-01T00:00:01")
+        #expect(object?["updateDate"] as? String == "2026-01-01T00:00:00")
+        clock.advance(by: .milliseconds(700))
+        let third = simulator.upsert(.precoro, type: "supplier", id: "77", fields: ["v": "3"])
+        #expect((try? JSONSerialization.jsonObject(with: third) as? [String: Any])?["updateDate"] as? String == "2026-01-01T00:00:01")
     }
 }

@@ -137,6 +137,33 @@ final class RecordingReceiver: Sendable {
         #expect(Set(receiver.requests.compactMap { $0.query.split(separator: "&").first { $0.hasPrefix("requestId=") } }).count == 6)
     }
 
+    /// A Kladana batch: three updates to one entity, 30 ms apart, each announced, all stamped with the
+    /// batch's time although Kladana's clock has milliseconds.
+    @Test func aSameTimeBatchChangesOneEntityThriceWithOneModificationTime() async throws {
+        let receiver = RecordingReceiver()
+        let simulator = simulator()
+        let started = Date()
+        try await receiver.serve { url in
+            let kladanaOnly = WebhookTarget(baseURL: url, sources: [.kladana: WebhookSource(name: "kladana", token: "k")])
+            let stats = try await WebhookDriver(simulator: simulator, target: kladanaOnly, faults: .none, seed: 6)
+                .run(MutationPlan(mutations: 0, sameTimeBatches: 1, batchChanges: 3, batchSpacing: .milliseconds(30)))
+            #expect(stats.mutations == 3 && stats.batched == 3 && stats.sent == 3)
+        }
+        let finished = Date()
+        let hrefs = try receiver.requests.map { request in
+            let object = try #require(try JSONSerialization.jsonObject(with: request.body) as? [String: Any])
+            let event = try #require((object["events"] as? [[String: Any]])?.first)
+            return try #require((event["meta"] as? [String: Any])?["href"] as? String)
+        }
+        #expect(Set(hrefs).count == 1, "one entity: \(hrefs)")
+        let id = try #require(hrefs.first?.split(separator: "/").last.map(String.init))
+        let line = try #require(simulator.truthLines().first { $0.contains(#""id":"\#(id)""#) })
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let modified = try #require((object["remote_modified_at"] as? String).flatMap(CivilTime.parseISO8601))
+        #expect(modified >= started.addingTimeInterval(-0.001) && modified < finished.addingTimeInterval(-0.055),
+                "stamped with the first change's time, not the last's (60 ms later): \(modified) in \(started)…\(finished)")
+    }
+
     @Test func theDriveEndpointExplainsBadRequestsAndRunsOneDriveAtATime() async throws {
         let receiver = RecordingReceiver()
         try await receiver.serve { url in

@@ -56,12 +56,28 @@ import Testing
 
     @Test func aStaleCopyCannotResurrectADeletedEntityButANewerOneCan() async throws {
         try await mirror.write([live(#"{"v":2}"#, modified: 200)])
-        try await mirror.write([SyncRecord(key: key, change: .deleted, syncedAt: Date())])
-        try await mirror.write([live(#"{"v":2}"#, modified: 200)])
+        let gone = Date()
+        try await mirror.write([SyncRecord(key: key, change: .deleted, syncedAt: gone)])
+        // Fetched before the 404 was, written after it: stale.
+        try await mirror.write([SyncRecord(key: key, change: .live(json: Data(#"{"v":2}"#.utf8), remoteModifiedAt: Date(timeIntervalSince1970: 200)),
+                                           observedAt: gone.addingTimeInterval(-1), syncedAt: Date())])
         #expect(try await mirror.row(key)?.deleted == true)
         try await mirror.write([live(#"{"v":4}"#, modified: 400)])
         #expect(try await mirror.row(key)?.deleted == false)
         #expect(try await stored() == #"{"v":4}"#)
+    }
+
+    /// Precoro and e-conomic stamp whole seconds, so two versions of an entity can share a time. A
+    /// listing page received after the stored copy was fetched lists the later of the two: it must
+    /// replace the copy, or the mirror keeps the older version until the entity changes in a later
+    /// second, which may be never.
+    @Test func aListedCopyAsOldAsTheStoredOneButReceivedAfterItReplacesIt() async throws {
+        try await mirror.write([live(#"{"v":1}"#, modified: 100)])
+        let applied = try await mirror.applyListing(
+            [ListedEntity(key: key, json: Data(#"{"v":2}"#.utf8), remoteModifiedAt: Date(timeIntervalSince1970: 100))],
+            pass: 1, syncedAt: Date().addingTimeInterval(1))
+        #expect(try await stored() == #"{"v":2}"#)
+        #expect(applied.changed == 1)
     }
 
     @Test func concurrentWritersShareTransactionsAndAllLand() async throws {
@@ -106,7 +122,9 @@ import Testing
             }
         }
         page.append(listed(30, version: 2, modified: 160))
-        let applied = try await mirror.applyListing(page, pass: 7, syncedAt: Date())
+        // Received before the tombstones were observed: as old as they are, it cannot bring those entities back.
+        let received = Date(timeIntervalSince1970: 1_000)
+        let applied = try await mirror.applyListing(page, pass: 7, observedAt: received, syncedAt: Date())
         #expect(applied.firstListed == 250)
         #expect(applied.changed == 250 - 25 - 5)
 
@@ -123,7 +141,7 @@ import Testing
 
         // The same page again in the same pass: nothing is listed for the first time, nothing changes
         // (the row without a time is of unknown age, so it is written again).
-        let again = try await mirror.applyListing(page, pass: 7, syncedAt: Date())
+        let again = try await mirror.applyListing(page, pass: 7, observedAt: received, syncedAt: Date())
         #expect(again.firstListed == 0)
         #expect(again.changed == 1)
 
@@ -141,9 +159,9 @@ import Testing
         // "b" changed while the pass paged, so the second page lists it again, newer; an empty page
         // (every row already seen) counts nothing.
         let applied = try await mirror.applyListing(pages: [
-            [listed("a", "a1", modified: 10), listed("b", "b1", modified: 11)],
-            [],
-            [listed("b", "b2", modified: 12), listed("c", "c1", modified: 12)],
+            ObservedListingPage(rows: [listed("a", "a1", modified: 10), listed("b", "b1", modified: 11)], observedAt: Date(timeIntervalSince1970: 20)),
+            ObservedListingPage(rows: [], observedAt: Date(timeIntervalSince1970: 21)),
+            ObservedListingPage(rows: [listed("b", "b2", modified: 12), listed("c", "c1", modified: 12)], observedAt: Date(timeIntervalSince1970: 22)),
         ], pass: 3, syncedAt: Date())
         #expect(applied == [ListingApplied(firstListed: 2, changed: 2), ListingApplied(firstListed: 0, changed: 0), ListingApplied(firstListed: 1, changed: 2)])
         let rows = try await mirror.rows(source: "economic", type: "customer").map { "\($0.key.id)=\(String(decoding: $0.data!, as: UTF8.self))" }

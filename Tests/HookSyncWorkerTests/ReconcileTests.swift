@@ -85,10 +85,13 @@ final class FakeUpstream: ProviderAPI {
         mirror = try MirrorStore.open(path: database.folder.appending(path: "mirror.sqlite").path, options: SQLiteOptions(synchronous: .normal))
     }
 
-    func reconciler(pageSize: Int = 10, owner: String = "test", lockTimeout: Duration = .seconds(300)) -> Reconciler {
+    func reconciler(
+        pageSize: Int = 10, owner: String = "test", lockTimeout: Duration = .seconds(300), lookback: Duration = .seconds(3_600),
+        maxClockSkew: Duration = .seconds(60)
+    ) -> Reconciler {
         var source = SourceConfiguration(name: "economic", kind: .economic, limits: WorkerHarness.limits())
-        source.reconcile.lookback = .seconds(3_600)
-        source.reconcile.maxClockSkew = .seconds(60)
+        source.reconcile.lookback = lookback
+        source.reconcile.maxClockSkew = maxClockSkew
         return Reconciler(
             store: database.store, source: source, api: upstream, mirror: mirror, sink: mirror, clock: database.clock,
             owner: owner, lockTimeout: lockTimeout, pageSize: pageSize)
@@ -130,6 +133,27 @@ final class FakeUpstream: ProviderAPI {
         #expect(summary.counts.listed == 1)
         let since = try #require(upstream.with { $0.lastQueries.first { $0.page == 0 && $0.since != nil } }?.since)
         #expect(since == base.addingTimeInterval(-60 - 3_600))
+    }
+
+    /// Precoro and e-conomic stamp whole seconds: a change made in the watermark's second, after the
+    /// pass that set it had listed that second, carries a time before the watermark. The next pass
+    /// lists from the start of that second, and not a second earlier.
+    @Test func aChangeStampedWithTheWatermarksOwnSecondIsListedByTheNextPass() async throws {
+        // No lookback, a skew of 0.3 s: the watermark falls 700 ms into a second.
+        let reconciler = reconciler(lookback: .zero, maxClockSkew: .milliseconds(300))
+        upstream.put("early", modified: base.addingTimeInterval(-10))
+        _ = try await reconciler.run(type: "customer", mode: .incremental)
+        let watermark = try await database.store.watermark(source: "economic", type: "customer")
+        #expect(watermark.map { Int64(($0.timeIntervalSince1970 * 1_000).rounded()) } == Int64(base.timeIntervalSince1970) * 1_000 - 300)
+
+        upstream.put("same-second", modified: base.addingTimeInterval(-1), name: "in the watermark's second")
+        upstream.put("second-before", modified: base.addingTimeInterval(-2), name: "before it")
+        database.clock.advance(by: .seconds(60))
+        let summary = try await reconciler.run(type: "customer", mode: .incremental)
+        let since = try #require(upstream.with { $0.lastQueries.last { $0.page == 0 } }?.since)
+        #expect(since == base.addingTimeInterval(-1))
+        #expect(summary.counts.listed == 1)
+        #expect(try await mirrored()["same-second"] == "in the watermark's second")
     }
 
     @Test func rowsSharingATimestampAcrossAPageBoundaryAreEachSyncedOnce() async throws {

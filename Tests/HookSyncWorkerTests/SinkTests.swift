@@ -62,6 +62,28 @@ import Testing
         try await transport.shutdown()
     }
 
+    /// Two versions with one modification time (a second change within Precoro's or e-conomic's
+    /// second) are two messages to a receiver that deduplicates on `webhook-id`; the same version sent
+    /// again is one. Each document says when its copy was observed, for the receiver to order them.
+    @Test func twoVersionsWithOneTimeGetTwoWebhookIDsAndSayWhenEachWasObserved() async throws {
+        let transport = AsyncHTTPTransport(connectTimeout: .seconds(2), readTimeout: .seconds(5))
+        var second = record
+        second.change = .live(json: Data(#"{"customerNumber":33,"name":"Acme Ltd"}"#.utf8), remoteModifiedAt: Date(timeIntervalSince1970: 1_767_225_600))
+        second.observedAt = record.observedAt.addingTimeInterval(0.25)
+        try await withDownstream(status: .noContent) { url, received in
+            try await HTTPSink(url: url, secret: Self.secret, transport: transport).write([record, second, record])
+            let deliveries = received.deliveries.withLock { $0 }
+            let ids = deliveries.compactMap { $0.headers["webhook-id"] }
+            #expect(ids.count == 3 && ids[0] != ids[1] && ids[0] == ids[2], "\(ids)")
+            let observed = try deliveries.map { delivery in
+                let message = try #require(try JSONSerialization.jsonObject(with: delivery.body) as? [String: Any])
+                return (message["data"] as? [String: Any])?["observed_at"] as? String
+            }
+            #expect(observed == ["2026-01-01T00:01:40.000Z", "2026-01-01T00:01:40.250Z", "2026-01-01T00:01:40.000Z"])
+        }
+        try await transport.shutdown()
+    }
+
     @Test func aDownstreamThatRefusesMakesTheWriteFailSoTheWorkerRetries() async throws {
         let transport = AsyncHTTPTransport(connectTimeout: .seconds(2), readTimeout: .seconds(5))
         try await withDownstream(status: .badGateway) { url, _ in

@@ -9,7 +9,7 @@ import NIOPosix
 /// loop), and on two busy cores each crossing waited for a thread to be scheduled.
 /// With this executor as the listing's preference, and `AsyncHTTPTransport` keeping the connection on
 /// the caller's loop, the answer is read, parsed and followed by the next request on one thread.
-/// Measured: a full resync of 1,000,000 rows took 10% less wall time (docs/benchmarks.md).
+/// (docs/decisions.md#the-listing-runs-on-one-event-loop)
 ///
 /// What runs here holds the loop's other connections up while it runs: give it work like a listing's
 /// (short steps between requests), never a blocking call.

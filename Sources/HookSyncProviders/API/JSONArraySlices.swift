@@ -4,12 +4,13 @@ import HookSyncCore
 /// Finds where each element of a top-level array (`{"data": [ {…}, {…} ]}`) lies in a JSON document,
 /// so a listing row can be kept as the provider's own bytes rather than re-encoded.
 ///
-/// Re-encoding each row with `JSONSerialization` was 60% of a million-row resync's CPU. This scans
+/// Re-encoding each row with `JSONSerialization` was most of a resync's CPU
+/// (docs/decisions.md#listed-rows-keep-the-providers-bytes). This scans
 /// once, and checks as it goes what it passes over against RFC 8259's grammar (strings and their
 /// escapes, numbers, literals, nesting) and the array against UTF-8, so a row it slices is a well
 /// formed JSON value. Anything it cannot vouch for gives `nil`, which sends the caller to the slow
 /// path: a full parser that says what is wrong. (Checking with `JSONDecoder` instead, beside the
-/// scan, was a quarter of a resync's CPU.)
+/// scan, cost more than the scan: docs/decisions.md#the-row-scan-checks-the-json-itself.)
 ///
 /// ```swift
 /// let found = JSONArraySlices.array("collection", in: Array(body))
@@ -48,8 +49,9 @@ enum JSONArraySlices {
     /// top-level members in the same pass; nil as well if a member name has an escape in it, which a
     /// byte comparison cannot match.
     ///
-    /// One pass rather than `array` and then each object again: the scan was a quarter of a
-    /// resync's listing side, which is its critical path (each page's request waits for the last).
+    /// One pass rather than `array` and then each object again: the scan is on a resync's listing
+    /// side, which is its critical path (each page's request waits for the last)
+    /// (docs/decisions.md#one-scan-finds-each-row-and-its-id-and-time).
     static func objects(_ key: String, members names: [[UInt8]], in json: [UInt8]) -> FoundObjects? {
         guard var scanner = scanner(atArray: key, in: json) else { return nil }
         let start = scanner.index

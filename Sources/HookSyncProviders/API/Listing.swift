@@ -3,10 +3,10 @@ public import HookSyncCore
 
 /// One request for a page of a provider's "modified since" listing.
 ///
-/// Reconciliation pages by keyset: each pass asks for rows modified at or after `since`, sorted by
-/// modification time, and moves `since` forward to the last row it saw, so rows that change while it
-/// reads shift nothing it has still to read. `page` only advances within one timestamp, when more rows
-/// share it than fit a page.
+/// Reconciliation pages by keyset (cursor-paged APIs aside, which send `cursor` instead): each pass
+/// asks for rows modified at or after `since`, sorted by modification time, and moves `since` forward
+/// to the last row it saw, so rows that change while it reads shift nothing it has still to read.
+/// `page` only advances within one timestamp, when more rows share it than fit a page.
 public struct ListingQuery: Sendable, Hashable {
     public var type: String
     /// Inclusive lower bound; `nil` lists everything (a full resync).
@@ -83,7 +83,8 @@ enum ListingWire {
     /// The fast path slices the row array out of the bytes, checking it is well formed as it goes
     /// (`JSONArraySlices`), finds each row's id and time in its slice, and parses the rest of the
     /// document apart: a page of 1,000 rows through `JSONSerialization`, or through a keyed
-    /// `JSONDecoder` container per row, cost more than writing it to the mirror. Whatever that scan
+    /// `JSONDecoder` container per row, cost more than writing it to the mirror
+    /// (docs/decisions.md#the-row-scan-checks-the-json-itself). Whatever that scan
     /// cannot read as plainly as the webhook parsers would (an escape, a number that is not a plain
     /// integer, a missing id, a trailing comma) sends the whole document through `JSONSerialization`,
     /// which reads it as they do and says what is wrong.

@@ -1,7 +1,8 @@
 public import Foundation
 public import HookSyncCore
 
-/// A provider's REST API as the worker needs it: fetch one entity's current state.
+/// A provider's REST API as HookSync needs it: fetch one entity's current state (the worker), and
+/// list what changed since a time (reconciliation).
 ///
 /// There is one implementation per provider kind, next to its webhook parser; each keeps the
 /// provider's wire assumptions (paths, auth headers, time formats, rate-limit signals) in one place.
@@ -10,10 +11,11 @@ public import HookSyncCore
 ///
 /// ```swift
 /// let api = try ProviderAPIs.make(kind: "economic", settings: settings, transport: transport)
-/// switch try await api.fetch(key, extras: item.extras) {
-/// case .found(let entity): try await sink.write(.live(key, entity))
-/// case .gone: try await sink.write(.tombstone(key))
+/// let change: SyncRecord.Change = switch try await api.fetch(key, extras: item.extras) {
+/// case .found(let entity): .live(json: entity.json, remoteModifiedAt: entity.remoteModifiedAt)
+/// case .gone: .deleted
 /// }
+/// try await sink.write([SyncRecord(key: key, change: change, syncedAt: Date())])
 /// ```
 public protocol ProviderAPI: Sendable {
     /// The entity's current state upstream. Throws `ProviderAPIError`.

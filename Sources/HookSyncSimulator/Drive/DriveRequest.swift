@@ -8,8 +8,12 @@ import Foundation
 ///  "sources": {"economic": {"name": "economic", "token": "s3cret"},
 ///              "standard-webhooks": {"name": "shop", "signing_secret": "whsec_…"}},
 ///  "mutations": 500, "rate": 100, "bulk_imports": 1, "bulk_size": 100, "silent_bulk": 20,
+///  "same_time_batches": 10, "batch_changes": 4, "batch_spacing_ms": 100,
 ///  "drop_rate": 0.2, "duplicate_rate": 0.1, "reorder_rate": 0.05, "seed": 7}
 /// ```
+///
+/// `same_time_batches`: batches of `batch_changes` updates to one entity, `batch_spacing_ms` apart,
+/// all with one modification time (see `MutationPlan.sameTimeBatches`).
 struct DriveRequest: Decodable {
     struct Source: Decodable {
         var name: String
@@ -42,6 +46,9 @@ struct DriveRequest: Decodable {
     var bulkImports: Int?
     var bulkSize: Int?
     var silentBulk: Int?
+    var sameTimeBatches: Int?
+    var batchChanges: Int?
+    var batchSpacingMs: Int?
     var dropRate: Double?
     var duplicateRate: Double?
     var reorderRate: Double?
@@ -57,6 +64,9 @@ struct DriveRequest: Decodable {
         case bulkImports = "bulk_imports"
         case bulkSize = "bulk_size"
         case silentBulk = "silent_bulk"
+        case sameTimeBatches = "same_time_batches"
+        case batchChanges = "batch_changes"
+        case batchSpacingMs = "batch_spacing_ms"
         case dropRate = "drop_rate"
         case duplicateRate = "duplicate_rate"
         case reorderRate = "reorder_rate"
@@ -104,7 +114,9 @@ struct DriveRequest: Decodable {
         return MutationPlan(
             mutations: mutations ?? defaults.mutations, rate: rate,
             mix: mix.map { MutationMix(creates: $0.creates, updates: $0.updates, deletes: $0.deletes, renumbers: $0.renumbers) } ?? .standard,
-            bulkImports: bulkImports ?? 0, bulkSize: bulkSize ?? defaults.bulkSize, silentBulk: silentBulk ?? 0)
+            bulkImports: bulkImports ?? 0, bulkSize: bulkSize ?? defaults.bulkSize, silentBulk: silentBulk ?? 0,
+            sameTimeBatches: sameTimeBatches ?? 0, batchChanges: batchChanges ?? defaults.batchChanges,
+            batchSpacing: batchSpacingMs.map { .milliseconds($0) } ?? defaults.batchSpacing)
     }
 
     var faults: WebhookFaults {

@@ -9,6 +9,9 @@ public struct DriveStats: Sendable, Hashable {
     public var mutations = 0
     /// Changes made by a SoftLedger bulk action, which sends no webhooks.
     public var silent = 0
+    /// Changes made by same-time batches (counted in `mutations` too): versions of one entity that
+    /// share one modification time.
+    public var batched = 0
     /// Changes the provider itself did not announce: Precoro's repeats of one action on one entity
     /// within 30 s.
     public var suppressed = 0
@@ -40,7 +43,7 @@ public struct DriveStats: Sendable, Hashable {
     /// The counters as `/_sim/stats` shows them.
     var json: JSONValue {
         .object([
-            "mutations": .int(Int64(mutations)), "silent": .int(Int64(silent)), "suppressed": .int(Int64(suppressed)),
+            "mutations": .int(Int64(mutations)), "silent": .int(Int64(silent)), "batched": .int(Int64(batched)), "suppressed": .int(Int64(suppressed)),
             "webhooks_intended": .int(Int64(webhooksIntended)), "dropped": .int(Int64(dropped)),
             "duplicated": .int(Int64(duplicated)), "reordered": .int(Int64(reordered)), "sent": .int(Int64(sent)),
             "attempts": .int(Int64(attempts)), "delivered": .int(Int64(delivered)), "given_up": .int(Int64(givenUp)),

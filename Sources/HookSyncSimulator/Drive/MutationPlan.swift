@@ -1,5 +1,6 @@
 /// What a drive changes and how fast: ordinary mutations at a steady rate, bulk imports (bursts of
-/// creates and updates to one type at once), and one SoftLedger bulk action that sends no webhooks.
+/// creates and updates to one type at once), same-time batches (several changes to one entity that
+/// share one modification time), and one SoftLedger bulk action that sends no webhooks.
 ///
 /// The driver changes entities of the types in `SimulatorDataset.types`, for the providers its
 /// `WebhookTarget` names (SoftLedger's silent bulk action whether it is named or not).
@@ -23,18 +24,31 @@ public struct MutationPlan: Sendable, Hashable {
     /// SoftLedger entities (ledger accounts) one bulk action changes halfway through the drive,
     /// without a single webhook: only reconciliation can see them.
     public var silentBulk: Int
+    /// Batches spread evenly through the drive, each `batchChanges` updates to one entity of a
+    /// provider other than SoftLedger, `batchSpacing` apart, all stamped with the batch's first
+    /// time (an e-conomic bulk edit, a Kladana batch): versions that only their data tells apart,
+    /// each announced by its own webhook as it is made.
+    public var sameTimeBatches: Int
+    public var batchChanges: Int
+    public var batchSpacing: Duration
 
-    public init(mutations: Int = 100, rate: Double? = nil, mix: MutationMix = .standard, bulkImports: Int = 0, bulkSize: Int = 50, silentBulk: Int = 0) {
+    public init(
+        mutations: Int = 100, rate: Double? = nil, mix: MutationMix = .standard, bulkImports: Int = 0, bulkSize: Int = 50, silentBulk: Int = 0,
+        sameTimeBatches: Int = 0, batchChanges: Int = 4, batchSpacing: Duration = .milliseconds(100)
+    ) {
         self.mutations = mutations
         self.rate = rate
         self.mix = mix
         self.bulkImports = bulkImports
         self.bulkSize = bulkSize
         self.silentBulk = silentBulk
+        self.sameTimeBatches = sameTimeBatches
+        self.batchChanges = batchChanges
+        self.batchSpacing = batchSpacing
     }
 
-    /// Every change the plan makes, ordinary, bulk and silent.
-    public var totalMutations: Int { mutations + bulkImports * bulkSize + silentBulk }
+    /// Every change the plan makes, ordinary, bulk, batched and silent.
+    public var totalMutations: Int { mutations + bulkImports * bulkSize + sameTimeBatches * batchChanges + silentBulk }
 
     public func validate() throws(DriveConfigurationError) {
         guard mutations >= 0 else { throw DriveConfigurationError("mutations must be 0 or more, got \(mutations)") }
@@ -42,22 +56,33 @@ public struct MutationPlan: Sendable, Hashable {
         guard bulkImports >= 0 else { throw DriveConfigurationError("bulk_imports must be 0 or more, got \(bulkImports)") }
         guard bulkSize >= 1 else { throw DriveConfigurationError("bulk_size must be 1 or more, got \(bulkSize)") }
         guard silentBulk >= 0 else { throw DriveConfigurationError("silent_bulk must be 0 or more, got \(silentBulk)") }
+        guard sameTimeBatches >= 0 else { throw DriveConfigurationError("same_time_batches must be 0 or more, got \(sameTimeBatches)") }
+        guard batchChanges >= 1 else { throw DriveConfigurationError("batch_changes must be 1 or more, got \(batchChanges)") }
+        guard batchSpacing >= .zero, batchSpacing * batchChanges < .seconds(1) else {
+            throw DriveConfigurationError("a batch's changes must fit within one second: batch_changes × batch_spacing_ms is \(batchSpacing * batchChanges)")
+        }
         guard totalMutations > 0 else { throw DriveConfigurationError("the plan changes nothing: give mutations, bulk_imports or silent_bulk") }
         try mix.validate()
     }
 
-    /// The plan as a sequence: bulk imports before the ordinary mutation at their mark, the silent
-    /// bulk action before the middle one. `position` is the ordinary mutation a step waits for, so
-    /// with a rate, step k starts `position / rate` seconds into the drive.
+    /// The plan as a sequence: bulk imports and batches (a step per change) before the ordinary
+    /// mutation at their mark, the silent bulk action before the middle one. `position` is the
+    /// ordinary mutation a step waits for, so with a rate, step k starts `position / rate` seconds
+    /// into the drive.
     var steps: [DriveStep] {
         var steps: [DriveStep] = []
-        steps.reserveCapacity(mutations + bulkImports + 1)
+        steps.reserveCapacity(mutations + bulkImports + sameTimeBatches * batchChanges + 1)
         let bulkMarks = (0..<bulkImports).map { ($0 + 1) * mutations / (bulkImports + 1) }
-        var nextBulk = 0
+        let batchMarks = (0..<sameTimeBatches).map { (2 * $0 + 1) * mutations / (2 * sameTimeBatches) }
+        var nextBulk = 0, nextBatch = 0
         for position in 0...mutations {
             while nextBulk < bulkMarks.count, bulkMarks[nextBulk] == position {
                 steps.append(DriveStep(position: position, kind: .bulkImport))
                 nextBulk += 1
+            }
+            while nextBatch < batchMarks.count, batchMarks[nextBatch] == position {
+                steps += (0..<batchChanges).map { DriveStep(position: position, kind: .batchChange(index: $0)) }
+                nextBatch += 1
             }
             if silentBulk > 0, position == mutations / 2 { steps.append(DriveStep(position: position, kind: .silentBulk)) }
             if position < mutations { steps.append(DriveStep(position: position, kind: .mutation)) }
@@ -71,6 +96,8 @@ struct DriveStep: Sendable, Hashable {
     enum Kind: Sendable, Hashable {
         case mutation
         case bulkImport
+        /// The `index`th change of a same-time batch; the first chooses the entity and the time.
+        case batchChange(index: Int)
         case silentBulk
     }
 

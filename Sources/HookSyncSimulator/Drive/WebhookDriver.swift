@@ -54,6 +54,8 @@ public final class WebhookDriver: Sendable {
         let announced = SimulatorDataset.types.filter { target.sources[$0.provider] != nil }
         let bulkTypes = announced.filter { $0.provider != .softledger }
         let start = ContinuousClock.now
+        // The batch under way: its provider and type, and its first change (the entity and time the rest share).
+        var batch: Batch?
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             var inFlight = 0
@@ -64,7 +66,9 @@ public final class WebhookDriver: Sendable {
                     if let rate = plan.rate {
                         try await Task.sleep(until: start + .milliseconds(Int64(Double(step.position) * 1_000 / rate)), clock: .continuous)
                     }
-                    intended = makeChanges(step, plan: plan, announced: announced, bulkTypes: bulkTypes, random: &mutationRandom, context: &context)
+                    if case .batchChange(let index) = step.kind, index > 0 { try await Task.sleep(for: plan.batchSpacing) }
+                    intended = makeChanges(
+                        step, plan: plan, announced: announced, bulkTypes: bulkTypes, batch: &batch, random: &mutationRandom, context: &context)
                 } else {
                     intended = []
                 }
@@ -87,10 +91,17 @@ public final class WebhookDriver: Sendable {
         return stats
     }
 
+    /// A same-time batch under way.
+    struct Batch {
+        var provider: SimulatedProvider
+        var type: String
+        var first: EntityChange
+    }
+
     /// Makes one step's changes to the truth and returns the deliveries the providers mean to send.
     private func makeChanges(
         _ step: DriveStep, plan: MutationPlan, announced: [(provider: SimulatedProvider, type: String)],
-        bulkTypes: [(provider: SimulatedProvider, type: String)], random: inout SeededGenerator, context: inout WebhookContext
+        bulkTypes: [(provider: SimulatedProvider, type: String)], batch: inout Batch?, random: inout SeededGenerator, context: inout WebhookContext
     ) -> [WebhookDelivery] {
         switch step.kind {
         case .mutation:
@@ -105,6 +116,19 @@ public final class WebhookDriver: Sendable {
                 simulator.mutate(provider, type: type, kind: random.chance(0.5) ? .create : .update, random: &random)
             }
             return announce(changes, by: provider, context: &context)
+        case .batchChange(let index):
+            guard !bulkTypes.isEmpty else { return [] }
+            if index == 0 {
+                let (provider, type) = bulkTypes[Int(random.next() % UInt64(bulkTypes.count))]
+                let first = simulator.batchUpdate(provider, type: type, id: nil, batchTime: nil, random: &random)
+                batch = Batch(provider: provider, type: type, first: first)
+                progress.withLock { $0.batched += 1 }
+                return announce([first], by: provider, context: &context)
+            }
+            guard let batch else { return [] }
+            let change = simulator.batchUpdate(batch.provider, type: batch.type, id: batch.first.id, batchTime: batch.first.at, random: &random)
+            progress.withLock { $0.batched += 1 }
+            return announce([change], by: batch.provider, context: &context)
         case .silentBulk:
             for _ in 0..<plan.silentBulk {
                 _ = simulator.mutate(.softledger, type: "ledger_account", kind: .update, random: &random)

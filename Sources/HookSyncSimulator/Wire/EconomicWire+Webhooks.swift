@@ -1,4 +1,4 @@
-/// e-conomic's webhooks (seeds/economic-webhooks.txt): a `POST` to the URL registered for the type,
+/// e-conomic's webhooks (docs/providers.md): a `POST` to the URL registered for the type,
 /// with `[NEWNUMBER]` and `[OLDNUMBER]` filled in (HookSync's URL is `/hooks/{source}/{type}`). Old
 /// blank: created; new blank: deleted; equal: updated; different: renumbered. The body is empty and
 /// there is no delivery id.

@@ -1,6 +1,6 @@
 import HTTPTypes
 
-/// e-conomic's REST API as HookSync assumes it (PROVIDERS.md): `X-AppSecretToken` and
+/// e-conomic's REST API as HookSync assumes it (docs/providers.md): `X-AppSecretToken` and
 /// `X-AgreementGrantToken` headers; entities addressed by number under their collection; `lastUpdated`
 /// in UTC; listings paged by `skippages`/`pagesize` whose `pagination.nextPage` is an absolute URL,
 /// absent on the last page; a 429 with `Retry-After` in seconds.

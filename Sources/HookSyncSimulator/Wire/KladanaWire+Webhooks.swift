@@ -1,6 +1,6 @@
 import HookSyncCore
 
-/// Kladana's webhooks in either form (seeds/kladana-webhooks.txt, PROVIDERS.md):
+/// Kladana's webhooks in either form (docs/providers.md):
 ///
 /// - JSON API: `POST ?requestId=<uuid>` with `{"auditContext": {…, "moment"}, "events": [{"meta":
 ///   {"type", "href"}, "action": "CREATE|UPDATE|DELETE", "accountId", "updatedFields"}]}`. Changes

@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
 
-/// Kladana's JSON API 1.2 as HookSync assumes it (PROVIDERS.md): `Authorization: Bearer`; a request
+/// Kladana's JSON API 1.2 as HookSync assumes it (docs/providers.md): `Authorization: Bearer`; a request
 /// that does not accept gzip is refused with 415; `updated` in Moscow time (UTC+3) with milliseconds;
 /// every object carries `meta.href`, its own absolute URL; listings paged by `offset`/`limit` whose
 /// `meta.nextHref` is absent on the last page; a 429 that says how long to wait in milliseconds.

@@ -1,4 +1,4 @@
-/// Precoro's webhooks (seeds/precoro-webhooks.txt): `POST {"id": 123456, "type": 2, "action": 0, "idn": 5}`
+/// Precoro's webhooks (docs/providers.md): `POST {"id": 123456, "type": 2, "action": 0, "idn": 5}`
 /// with a numeric type code, action 0 create or 1 update, and `idn` where the entity has one. No
 /// delivery id, and no deletions: Precoro cancels documents instead (the driver makes a delete a
 /// cancellation). Precoro sends the same action on the same entity at most once per 30 s, so a

@@ -1,6 +1,6 @@
 import HTTPTypes
 
-/// Precoro's API as HookSync assumes it (PROVIDERS.md): `X-AUTH-TOKEN` and `email` headers; documents
+/// Precoro's API as HookSync assumes it (docs/providers.md): `X-AUTH-TOKEN` and `email` headers; documents
 /// addressed by their IDN, suppliers and custom fields by id; `updateDate` without a zone (UTC here);
 /// listings paged by page number; a 429 that names the time to come back in its JSON body and sends no
 /// `Retry-After` header.

@@ -4,7 +4,7 @@ import HTTPTypes
 /// One provider's API as the simulator speaks it: which paths address what, which credentials it
 /// accepts, how it prints an entity and a listing page, and how it says "too many requests".
 ///
-/// Each provider's assumptions (PROVIDERS.md, "Wire formats HookSync assumes") live in its own
+/// Each provider's assumptions (docs/providers.md, where the assumed ones are marked) live in its own
 /// conforming type, one file each; `ProviderSimulator` runs the same pipeline for all of them
 /// (credentials, rate limit, faults, latency, answer), so a corrected wire format is a local change.
 protocol ProviderWire: Sendable {

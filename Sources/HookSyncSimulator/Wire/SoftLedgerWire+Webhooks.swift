@@ -1,6 +1,6 @@
 import HookSyncCore
 
-/// SoftLedger's webhooks (seeds/softledger-webhooks.txt): `POST {"uuid", "date", "objectType",
+/// SoftLedger's webhooks (docs/providers.md): `POST {"uuid", "date", "objectType",
 /// "action", "objectId", "tenantId"}`, `uuid` unique per webhook, `objectType` the API object's name
 /// (`LedgerAccount`), `action` free text such as "LedgerAccount Updated". Bulk actions send none:
 /// the driver makes those changes without asking for webhooks.

@@ -3,7 +3,7 @@ import Foundation
 import HTTPTypes
 import Synchronization
 
-/// SoftLedger's API as HookSync assumes it (PROVIDERS.md): OAuth2 client credentials at
+/// SoftLedger's API as HookSync assumes it (docs/providers.md): OAuth2 client credentials at
 /// `/softledger/oauth/token`, then `Authorization: Bearer` until the token's TTL runs out; objects
 /// addressed as `{objectType}/{id}`, the object type matched to the entity type ignoring case and
 /// `_`; `updatedAt` in ISO 8601 UTC with milliseconds; listings paged by `offset`/`limit` with a

@@ -1,6 +1,6 @@
 import HookSyncCore
 
-/// A Standard Webhooks sender's webhooks (standardwebhooks.com, PROVIDERS.md): `POST {"type":
+/// A Standard Webhooks sender's webhooks (standardwebhooks.com, docs/providers.md): `POST {"type":
 /// "order.updated", "timestamp", "data": {"id"}}` with a `webhook-id`, signed as it is sent.
 extension StandardWebhooksWire {
     func webhooks(for changes: [EntityChange], _ context: inout WebhookContext) -> [WebhookDelivery] {
