@@ -71,6 +71,8 @@ let package = Package(
             dependencies: [
                 "HookSyncCore", "HookSyncConfig", "HookSyncProviders", "HookSyncSQLite",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -137,7 +139,7 @@ let package = Package(
         .executableTarget(
             name: "hooksync",
             dependencies: [
-                "HookSyncCore", "HookSyncConfig", "HookSyncSQLite", "HookSyncApp", "HookSyncIngest", "HookSyncWorker",
+                "HookSyncCore", "HookSyncConfig", "HookSyncSQLite", "HookSyncApp", "HookSyncIngest", "HookSyncWorker", "HookSyncProviders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

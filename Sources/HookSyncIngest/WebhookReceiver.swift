@@ -195,12 +195,10 @@ extension WebhookRequest {
 /// Why the ingest listener cannot be built from a configuration.
 enum IngestSetupError: Error, CustomStringConvertible {
     case noParser(source: String, kind: String)
-    case noAdminToken
 
     var description: String {
         switch self {
         case .noParser(let source, let kind): "source \(source): no webhook parser for kind \(kind)"
-        case .noAdminToken: "admin.token is not set: the admin listener needs a token (or remove the admin section)"
         }
     }
 }
