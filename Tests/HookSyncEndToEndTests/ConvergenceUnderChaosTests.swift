@@ -194,13 +194,19 @@ struct ConvergenceUnderChaosTests {
         let sources = ["precoro=precoro", "economic=economic", "kladana=kladana", "softledger=softledger", "standard-webhooks=shop"]
         let truthURL = "\(simulator)/_sim/truth?" + sources.map { "source=\($0)" }.joined(separator: "&")
         let truth = try Self.entities(try #require(await get(truthURL)))
+        return Self.differences(mirror: mirror, truth: truth)
+    }
+
+    /// Where the mirror disagrees with upstream, one line per entity, sorted.
+    static func differences(mirror: [String: Entity], truth: [String: Entity]) -> [String] {
         var found: [String] = []
         for (key, upstream) in truth {
             let ours = mirror[key]
             if upstream.deleted {
                 if let ours, !ours.deleted { found.append("\(key): deleted upstream, live in the mirror") }
             } else if ours == nil || ours!.deleted || ours!.data != upstream.data || ours!.modified != upstream.modified {
-                found.append("\(key): live upstream, \(ours == nil ? "missing" : ours!.deleted ? "tombstoned" : "stale") in the mirror")
+                let stale = ours.map { ours in ours.modified == upstream.modified ? "another version with the same time" : "stale at \(ours.modified ?? "-")" }
+                found.append("\(key): live upstream, \(ours == nil ? "missing" : ours!.deleted ? "tombstoned" : stale!) in the mirror")
             }
         }
         for (key, ours) in mirror where truth[key] == nil && !ours.deleted { found.append("\(key): unknown upstream") }

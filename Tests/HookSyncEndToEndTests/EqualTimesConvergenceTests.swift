@@ -168,17 +168,6 @@ struct EqualTimesConvergenceTests {
         let prefixes = precision.sources.map { "\($0.name)/" }
         let truth = try ConvergenceUnderChaosTests.entities(try #require(await get("\(simulator)/_sim/truth?\(query)")))
             .filter { key, _ in prefixes.contains { key.hasPrefix($0) } }
-        var found: [String] = []
-        for (key, upstream) in truth {
-            let ours = mirror[key]
-            if upstream.deleted {
-                if let ours, !ours.deleted { found.append("\(key): deleted upstream, live in the mirror") }
-            } else if ours == nil || ours!.deleted || ours!.data != upstream.data || ours!.modified != upstream.modified {
-                let stale = ours.map { ours in ours.modified == upstream.modified ? "another version with the same time" : "stale at \(ours.modified ?? "-")" }
-                found.append("\(key): live upstream, \(ours == nil ? "missing" : ours!.deleted ? "tombstoned" : stale!) in the mirror")
-            }
-        }
-        for (key, ours) in mirror where truth[key] == nil && !ours.deleted { found.append("\(key): unknown upstream") }
-        return (truth.count, found.sorted())
+        return (truth.count, ConvergenceUnderChaosTests.differences(mirror: mirror, truth: truth))
     }
 }
