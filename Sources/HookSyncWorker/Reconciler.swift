@@ -245,7 +245,10 @@ public struct Reconciler: Sendable {
             let remaining = remainingRows(after: page, fresh: fresh.count, seenAtBoundary: seenAtBoundary.count)
             advance(&position, &seenAtBoundary, past: page)
             try await pages.send(ListedPage(rows: fresh, position: position, remaining: remaining))
-            if !page.hasMore || page.rows.isEmpty { return }
+            if !page.hasMore || page.rows.isEmpty {
+                await gate.releaseFinishedSlots()
+                return
+            }
         }
     }
 

@@ -166,6 +166,16 @@ final class SourceGate: Sendable {
         }
     }
 
+    /// Releases in the store every finished request's slot not released yet: when the process stops,
+    /// so other processes need not wait for the slots to expire.
+    func releaseFinishedSlots() async {
+        let slots = state.withLock { state in
+            defer { state.finishedSlots.removeAll() }
+            return state.finishedSlots
+        }
+        try? await budget.release(slots)
+    }
+
     private func releaseLocalSlot() {
         // A waiting fetch takes the slot over, so the count stays.
         let handedOver = state.withLock { state -> CheckedContinuation<Void, Never>? in

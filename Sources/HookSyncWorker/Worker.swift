@@ -90,6 +90,7 @@ public final class Worker: Service {
                 group.cancelAll()
             }
             await releaseLeftovers(control)
+            for gate in gates.values { await gate.releaseFinishedSlots() }
         } onGracefulShutdown: {
             control.stop()
         }
