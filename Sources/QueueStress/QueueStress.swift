@@ -22,7 +22,7 @@ import HookSyncSQLite
 //       time when refused, and holds each granted slot 1...20 ms (1...--hold-ms; 0 releases at once). Appends one line per grant:
 //       "<holder> <ns after acquire returned> <ns before release was called>"; the interval lies
 //       inside the slot's hold, so more than --parallel overlapping intervals prove a double grant.
-//       Prints "granted G refused R".
+//       Prints "granted G refused R acquire_us U" (the mean time one acquisition took).
 //
 //   QueueStress pause DB --source NAME --millis N --reason TEXT
 //       Pauses the source's budget for --millis from now, as a worker does after a 429.
@@ -35,8 +35,10 @@ struct QueueStress {
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             guard arguments.count >= 2 else { throw UsageError() }
+            // `--synchronous full` measures a budget acquisition as a production queue commits it.
+            let synchronous: SQLiteOptions.Synchronous = Options(arguments.dropFirst(2)).string("--synchronous") == "full" ? .full : .normal
             let store = try SQLiteQueueStore.open(
-                path: arguments[1], options: SQLiteOptions(synchronous: .normal, busyTimeout: .seconds(30)))
+                path: arguments[1], options: SQLiteOptions(synchronous: synchronous, busyTimeout: .seconds(30)))
             let options = Options(arguments.dropFirst(2))
             switch arguments[0] {
             case "enqueue": try await enqueue(store, options)
@@ -106,8 +108,12 @@ struct QueueStress {
         var random = SeededGenerator(seed: holder.utf8.reduce(UInt64(1469598103934665603)) { ($0 ^ UInt64($1)) &* 1099511628211 })
         let end = Date().addingTimeInterval(Double(options.int("--millis")) / 1000)
         var granted = 0, refused = 0
+        var asking = Duration.zero
         while Date() < end {
-            switch try await store.acquire(source: "stress", budget: budget, holder: holder, slotExpiry: .seconds(30), clock: SystemWallClock()) {
+            let asked = ContinuousClock.now
+            let admission = try await store.acquire(source: "stress", budget: budget, holder: holder, slotExpiry: .seconds(30), clock: SystemWallClock())
+            asking += ContinuousClock.now - asked
+            switch admission {
             case .granted(let slot):
                 granted += 1
                 let grantedAt = wallNanoseconds()
@@ -122,7 +128,8 @@ struct QueueStress {
             }
         }
         try log.close()
-        print("granted \(granted) refused \(refused)")
+        let microseconds = asking.timeInterval * 1_000_000 / Double(max(1, granted + refused))
+        print("granted \(granted) refused \(refused) acquire_us \(Int(microseconds))")
     }
 
     static func wallNanoseconds() -> Int64 {
