@@ -251,7 +251,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HookSyncCLITests",
-            dependencies: ["HookSyncCore", "HookSyncSQLite", "HookSyncTestSupport", "hooksync"],
+            dependencies: ["HookSyncCore", "HookSyncSQLite", "HookSyncApp", "HookSyncTestSupport", "hooksync"],
             swiftSettings: swiftSettings
         ),
     ]

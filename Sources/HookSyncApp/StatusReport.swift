@@ -31,6 +31,10 @@ public enum StatusReport {
                     + "  " + (source.nextRetryAt.map { relative($0, from: status.generatedAt) } ?? "-").padding(toLength: 10, withPad: " ", startingAt: 0)
                     + "  " + last)
             }
+            for source in status.sources {
+                guard let budget = source.budget else { continue }
+                lines.append("  \(source.name) budget: " + budgetLine(budget, now: status.generatedAt))
+            }
             for source in status.sources where source.circuit != .closed {
                 lines.append("  \(source.name): circuit \(source.circuit.rawValue)"
                     + (source.circuitRetryAt.map { ", next probe \(relative($0, from: status.generatedAt))" } ?? "")
@@ -53,6 +57,17 @@ public enum StatusReport {
         lines.append("")
         lines.append("schema \(status.schemaVersion), as of \(ISO8601DateFormatter().string(from: status.generatedAt))")
         return lines.joined(separator: "\n")
+    }
+
+    /// `1/1s 0 left (refills in 1s), 1500/1h 1412 left; 1/1 in flight; paused until … (in 3h05m): Daily limiter`
+    static func budgetLine(_ budget: SourceBudgetStatus, now: Date) -> String {
+        let windows = budget.windows.map { usage in
+            "\(usage.window) \(usage.remaining) left" + (usage.refillsAt.map { " (next in \(age(max(0, $0.timeIntervalSince(now)))))" } ?? "")
+        }
+        let pause = budget.pausedUntil.map {
+            "; paused until \(ISO8601DateFormatter().string(from: $0)) (\(relative($0, from: now)))" + (budget.pauseReason.map { ": \($0)" } ?? "")
+        }
+        return windows.joined(separator: ", ") + "; \(budget.inFlight)/\(budget.maxParallel) in flight" + (pause ?? "")
     }
 
     /// `in 42s`, or `now` for a time already past.

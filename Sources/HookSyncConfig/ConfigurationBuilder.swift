@@ -107,7 +107,11 @@ struct ConfigurationBuilder {
                     api[key.name] = .text(text)
                 }
             }
-            limits = SourceLimits(api: api) { key, message in reader.problems.add("\(reader.keyPath("api")).\(key)", message) }
+            let listed = apiReader?.node("limits") != nil ? apiReader?.strings("limits") : nil
+            limits = SourceLimits(
+                api: api, windows: listed, defaultWindows: ProviderAPISchema.forKind(kind).limits,
+                problem: { key, message in reader.problems.add("\(reader.keyPath("api")).\(key)", message) },
+                warning: { key, message in reader.problems.warn("\(reader.keyPath("api")).\(key)", message) })
             apiReader?.rejectUnknownKeys()
         }
 

@@ -119,12 +119,13 @@ public struct SourceConfiguration: Sendable, Hashable {
     }
 }
 
-/// A source's API budget and failure handling: `rate_limit`, `burst`, `max_parallel`, timeouts and the
-/// circuit breaker, with each provider kind's documented limits as defaults.
+/// A source's API budget and failure handling: `limits` (windows every process shares),
+/// `max_parallel`, timeouts and the circuit breaker, with each provider kind's documented limits as
+/// defaults.
 public struct SourceLimits: Sendable, Hashable {
-    public var rate = RateLimit(requests: 10, per: .seconds(1))
-    /// Requests that may go out at once after a quiet spell (the token bucket's size).
-    public var burst = 20
+    /// At most N requests in any span of W, for every window at once, across every process.
+    public var windows = [BudgetWindow(requests: 10, per: .seconds(1))]
+    /// Requests in flight at once to the source, across every process.
     public var maxParallel = 8
     /// Consecutive failed fetches (5xx, timeouts) that open the source's circuit.
     public var circuitFailures = 5
@@ -135,8 +136,15 @@ public struct SourceLimits: Sendable, Hashable {
 
     public init() {}
 
-    /// Reads the limits from an `api:` section; `problem(key, message)` hears about each bad value.
-    init(api: [String: ConfigValue], problem: (String, String) -> Void) {
+    public var budget: SourceBudget { SourceBudget(windows: windows, maxParallel: maxParallel) }
+
+    /// Reads the limits from an `api:` section: `windows` is its `limits:` list (nil when absent),
+    /// `defaultWindows` the kind's. `problem(key, message)` hears about each bad value, `warning`
+    /// about each deprecated one.
+    init(
+        api: [String: ConfigValue], windows listed: [String]?, defaultWindows: [String],
+        problem: (String, String) -> Void, warning: (String, String) -> Void
+    ) {
         func text(_ key: String) -> String? { api[key]?.value }
         func duration(_ key: String, _ keyPath: WritableKeyPath<SourceLimits, Duration>) {
             guard let value = text(key) else { return }
@@ -151,36 +159,36 @@ public struct SourceLimits: Sendable, Hashable {
         duration("connect_timeout", \.connectTimeout)
         duration("read_timeout", \.readTimeout)
         duration("circuit_cooldown", \.circuitCooldown)
-        count("burst", \.burst)
         count("max_parallel", \.maxParallel)
         count("circuit_failures", \.circuitFailures)
-        if let value = text("rate_limit") {
-            if let parsed = RateLimit(parsing: value) { rate = parsed }
-            else { problem("rate_limit", "\"\(value)\" is not a rate such as 45/3s or 50000/1d (requests / duration)") }
+
+        func parse(_ texts: [String], key: (Int) -> String) -> [BudgetWindow] {
+            texts.enumerated().compactMap { index, text in
+                guard let window = BudgetWindow(parsing: text) else {
+                    problem(key(index), "\"\(text)\" is not a window such as 45/3s or 50000/1d (requests / duration)")
+                    return nil
+                }
+                return window
+            }
+        }
+        // `rate_limit` (one window) and `burst` (a token bucket's size) are from before budgets were
+        // shared: a rate is read as one window; a burst means nothing to a window, which lets its
+        // whole budget through at once.
+        let rateLimit = text("rate_limit")
+        if text("burst") != nil {
+            warning("burst", "is ignored (deprecated): a window lets its whole budget through at once; to space requests out, add a short window, e.g. limits: [\"1/100ms\", \"45/3s\"]")
+        }
+        if let listed {
+            if rateLimit != nil { problem("rate_limit", "is the deprecated form of limits: keep only limits") }
+            if listed.isEmpty { problem("limits", "must list at least one window, e.g. [\"45/3s\"]") }
+            windows = parse(listed) { "limits[\($0)]" }
+        } else if let rateLimit {
+            warning("rate_limit", "is deprecated: write limits: [\"\(rateLimit)\"] (a window shared by every process)")
+            windows = parse([rateLimit]) { _ in "rate_limit" }
+        } else {
+            windows = defaultWindows.compactMap(BudgetWindow.init(parsing:))
         }
     }
-}
-
-/// `requests` per `per`, e.g. 45 per 3 seconds, written `45/3s`.
-public struct RateLimit: Sendable, Hashable, CustomStringConvertible {
-    public var requests: Int
-    public var per: Duration
-
-    public init(requests: Int, per: Duration) {
-        self.requests = requests
-        self.per = per
-    }
-
-    public init?(parsing text: String) {
-        let parts = text.split(separator: "/", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard parts.count == 2, let requests = Int(parts[0]), requests >= 1,
-              let per = HumanDuration.parse(parts[1]), per > .zero
-        else { return nil }
-        self.init(requests: requests, per: per)
-    }
-
-    public var perSecond: Double { Double(requests) / per.timeInterval }
-    public var description: String { "\(requests)/\(HumanDuration.format(per))" }
 }
 
 public struct ReconcileOptions: Sendable, Hashable {

@@ -101,10 +101,13 @@ public struct SourceStatus: Sendable, Hashable, Codable {
     public var circuitRetryAt: Date?
     /// The earliest time a pending item that has failed before will be tried again.
     public var nextRetryAt: Date?
+    /// The provider budget every process shares: each window's use, requests in flight, a pause;
+    /// `nil` until a process has asked it for a request.
+    public var budget: SourceBudgetStatus?
 
     public init(
         name: String, accepted: Int, duplicates: Int, lastDeliveryAt: Date?, work: WorkCounts,
-        health: SourceHealth? = nil, nextRetryAt: Date? = nil
+        health: SourceHealth? = nil, nextRetryAt: Date? = nil, budget: SourceBudgetStatus? = nil
     ) {
         self.name = name
         self.received = accepted + duplicates
@@ -116,6 +119,7 @@ public struct SourceStatus: Sendable, Hashable, Codable {
         self.circuitReason = health?.reason
         self.circuitRetryAt = health?.retryAt
         self.nextRetryAt = nextRetryAt
+        self.budget = budget
     }
 
     enum CodingKeys: String, CodingKey {
@@ -125,6 +129,7 @@ public struct SourceStatus: Sendable, Hashable, Codable {
         case circuitReason = "circuit_reason"
         case circuitRetryAt = "circuit_retry_at"
         case nextRetryAt = "next_retry_at"
+        case budget
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -139,5 +144,6 @@ public struct SourceStatus: Sendable, Hashable, Codable {
         try container.encode(circuitReason, forKey: .circuitReason)
         try container.encode(circuitRetryAt, forKey: .circuitRetryAt)
         try container.encode(nextRetryAt, forKey: .nextRetryAt)
+        try container.encode(budget, forKey: .budget)
     }
 }

@@ -2,13 +2,15 @@ public import Foundation
 
 /// Where reconciliation keeps its state: watermarks, passes (one running pass per source and type is
 /// the lock), and resync requests. The SQLite queue implements it in the same file as the queue.
+/// A pass lists within its source's API budget, which every process shares, so the store that
+/// keeps passes keeps budgets too (`BudgetStore`).
 ///
 /// ```swift
 /// let pass = try await store.beginPass(ReconcilePassPlan(...), owner: "host:42", now: Date(), staleAfter: .seconds(300))
 /// _ = try await store.recordPage(pass.id, owner: "host:42", position: position, counts: counts, now: Date())
 /// _ = try await store.finishPass(pass.id, owner: "host:42", counts: counts, watermark: start.addingTimeInterval(-300), now: Date())
 /// ```
-public protocol ReconcileStore: Sendable {
+public protocol ReconcileStore: BudgetStore {
     func watermark(source: String, type: String) async throws -> Date?
     /// Starts a pass, or takes over one whose holder stopped heartbeating `staleAfter` ago (resuming at
     /// its last committed page). Throws `ReconcileLockError` if a live pass holds the lock.

@@ -40,14 +40,16 @@ extension SQLiteQueueStore {
             let passes = try Row.fetchAll(db.cachedStatement(sql: Statements.passesForStatus)).map(Self.pass)
             let waitingResyncs = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM resync_request WHERE taken_at IS NULL")) ?? 0
 
-            let names = Set(bySource.keys).union(counters.keys).union(health.keys).sorted()
+            let budgets = Dictionary(
+                try Self.budgetStatus(db, now: now.millisecondsSince1970).map { ($0.source, $0) }, uniquingKeysWith: { first, _ in first })
+            let names = Set(bySource.keys).union(counters.keys).union(health.keys).union(budgets.keys).sorted()
             let sources = names.map { name in
                 let counter = counters[name]
                 return SourceStatus(
                     name: name, accepted: counter?.accepted ?? 0, duplicates: counter?.duplicates ?? 0,
                     lastDeliveryAt: counter?.last.map(Date.init(millisecondsSince1970:)),
                     work: bySource[name] ?? WorkCounts(), health: health[name],
-                    nextRetryAt: nextRetry[name].map(Date.init(millisecondsSince1970:)))
+                    nextRetryAt: nextRetry[name].map(Date.init(millisecondsSince1970:)), budget: budgets[name])
             }
             return QueueStatus(
                 generatedAt: now, schemaVersion: schemaVersion,

@@ -242,7 +242,7 @@ public struct Reconciler: Sendable {
     /// The listing side of `list`: requests page after page from the pass's position, within the
     /// source's rate limit, and hands each one over, waiting while the writer is `pagesAhead` behind.
     private func listPages(of pass: ReconcilePass, into pages: BatchHandOff<ListedPage>) async throws {
-        let gate = SourceGate(source: source.name, limits: source.limits, maxTokenWait: .seconds(3_600))
+        let gate = SourceGate(source: source.name, limits: source.limits, budget: store, holder: owner, maxBudgetWait: .seconds(3_600))
         let pageSize: Int = switch api.listingPaging {
         case .offset(let maxPageSize): min(self.pageSize, maxPageSize)
         case .cursor: self.pageSize
@@ -257,7 +257,10 @@ public struct Reconciler: Sendable {
             let remaining = remainingRows(after: page, fresh: fresh.count, seenAtBoundary: seenAtBoundary.count)
             advance(&position, &seenAtBoundary, past: page)
             try await pages.send(ListedPage(rows: fresh, observedAt: observedAt, position: position, remaining: remaining))
-            if !page.hasMore || page.rows.isEmpty { return }
+            if !page.hasMore || page.rows.isEmpty {
+                await gate.releaseFinishedSlots()
+                return
+            }
         }
     }
 
@@ -351,8 +354,8 @@ public struct Reconciler: Sendable {
             case .deferred(let until, _):
                 try await Task.sleep(for: .milliseconds(Int64(max(0, until.timeIntervalSince(realTime.now)) * 1000) + 1))
                 continue
-            case .proceed(let wait, _):
-                if wait > .zero { try await Task.sleep(for: wait) }
+            case .proceed:
+                break
             }
             do {
                 let page = try await api.list(query)
@@ -361,8 +364,8 @@ public struct Reconciler: Sendable {
             } catch let error as ProviderAPIError {
                 gate.finished()
                 switch error {
-                case .rateLimited(let retryAfter, _):
-                    let until = await gate.rateLimited(now: realTime.now, retryAfter: retryAfter)
+                case .rateLimited(let retryAfter, let detail):
+                    let until = await gate.rateLimited(now: realTime.now, retryAfter: retryAfter, reason: detail)
                     logger.notice("listing rate limited; waiting", metadata: ["source": "\(source.name)", "until": "\(until)"])
                 case .transient(let detail) where failures + 1 < Self.requestAttempts:
                     failures += 1

@@ -3,26 +3,28 @@ import HookSyncConfig
 import HookSyncCore
 import Synchronization
 
-/// Decides, per source, whether a fetch may go out now: the source's token bucket (its rate limit),
-/// its parallel limit, a provider-imposed pause after a 429, and its circuit breaker.
+/// Decides, per source, whether a request may go out now: the source's budget (its windows, its
+/// parallel limit and a provider's pause, shared with every process through the `BudgetStore`), a
+/// parallel limit within this process, and its circuit breaker.
 ///
-/// One gate per source per worker process. Every fetch passes through it two or three times, so its
-/// state sits behind a lock rather than in an actor, and a fetch does not hop onto it and back (as in
-/// `WorkerControl`; measured alone, this gate's change was within the noise:
-/// docs/decisions.md#the-workers-hand-off-is-a-lock-not-an-actor). Nothing is awaited while the lock
-/// is held. Circuit transitions are reported (for `hooksync status`) one after another in the order
-/// they happened, and the call that caused one returns only after it is recorded.
+/// One gate per source per worker process (and per reconcile pass). A request costs one write
+/// transaction on the budget store in the common case: the slot a finished request gives back
+/// rides along with the next acquisition, or is flushed a moment later when none comes. The gate's
+/// own state sits behind a lock rather than in an actor, and a fetch does not hop onto it and back
+/// (as in `WorkerControl`; docs/decisions.md#the-workers-hand-off-is-a-lock-not-an-actor). Nothing is
+/// awaited while the lock is held. Circuit transitions are reported (for `hooksync status`) one after
+/// another in the order they happened, and the call that caused one returns only after it is recorded.
 ///
 /// ```swift
 /// switch await gate.admit(now: clock.now) {
-/// case .proceed(let wait, _): try await Task.sleep(for: wait); defer { gate.finished() } ...
+/// case .proceed: defer { gate.finished() } ...
 /// case .deferred(let until, let reason): try await queue.release(lease, runAt: until, reason: reason)
 /// }
 /// ```
 final class SourceGate: Sendable {
     enum Admission: Equatable {
-        /// Go after `wait` (a token reserved in the bucket); call `finished()` afterwards.
-        case proceed(wait: Duration, isProbe: Bool)
+        /// Go now (a budget slot is held); call `finished()` afterwards.
+        case proceed(isProbe: Bool)
         /// Not now: put the item back until then, without counting an attempt.
         case deferred(until: Date, reason: String)
     }
@@ -31,19 +33,32 @@ final class SourceGate: Sendable {
     typealias HealthListener = @Sendable (SourceHealth) async -> Void
 
     private let state: Mutex<State>
+    private let budget: any BudgetStore
+    private let holder: String
+    private let clock: any WallClock
 
     static let maxCooldown: Duration = .seconds(600)
+    /// How long a finished request's slot waits for the next acquisition to release it.
+    static let releaseLinger: Duration = .milliseconds(20)
+    /// How often a request waiting for another process's parallel slot asks again.
+    static let parallelPoll: Duration = .milliseconds(50)
 
-    /// `maxTokenWait`: the longest a claimed item waits in the worker for a token; beyond it the item
-    /// goes back to the queue.
-    init(source: String, limits: SourceLimits, maxTokenWait: Duration = .seconds(2), onHealthChange: @escaping HealthListener = { _ in }) {
-        state = Mutex(State(source: source, limits: limits, maxTokenWait: maxTokenWait, onHealthChange: onHealthChange))
+    /// `maxBudgetWait`: the longest a claimed item waits in the worker for its budget; beyond it the
+    /// item goes back to the queue. `holder` names this process in the slots it holds.
+    init(
+        source: String, limits: SourceLimits, budget: any BudgetStore, holder: String, clock: any WallClock = SystemWallClock(),
+        maxBudgetWait: Duration = .seconds(2), onHealthChange: @escaping HealthListener = { _ in }
+    ) {
+        self.budget = budget
+        self.holder = holder
+        self.clock = clock
+        state = Mutex(State(source: source, limits: limits, maxBudgetWait: maxBudgetWait, onHealthChange: onHealthChange))
     }
 
     /// The earliest time a deferred item should come back.
     var nextOpportunity: Date? { state.withLock { [$0.pausedUntil, $0.retryAt].compactMap { $0 }.max() } }
 
-    /// Asks to send one fetch. A `.proceed` holds one of the source's parallel slots until `finished()`.
+    /// Asks to send one request. A `.proceed` holds one of the source's parallel slots until `finished()`.
     func admit(now: Date) async -> Admission {
         let (decision, report) = state.withLock { state in
             let decision = state.admit(now: now)
@@ -53,9 +68,62 @@ final class SourceGate: Sendable {
         switch decision {
         case .deferred(let until, let reason):
             return .deferred(until: until, reason: reason)
-        case .proceed(let wait, let isProbe, let mustWaitForSlot):
+        case .proceed(let isProbe, let mustWaitForSlot):
             if mustWaitForSlot { await waitForParallelSlot() }
-            return .proceed(wait: wait, isProbe: isProbe)
+            if let refused = await acquireBudget() {
+                releaseLocalSlot()
+                if isProbe { state.withLock { $0.probeAbandoned() } }
+                return refused
+            }
+            return .proceed(isProbe: isProbe)
+        }
+    }
+
+    /// Asks the budget store until it grants, or returns why not when that takes longer than
+    /// `maxBudgetWait`.
+    private func acquireBudget() async -> Admission? {
+        let (source, budget, expiry, maxWait) = state.withLock {
+            ($0.source, $0.limits.budget, $0.limits.connectTimeout + $0.limits.readTimeout + .seconds(5), $0.maxBudgetWait)
+        }
+        // Waiting runs on real time whatever `clock` says (a manual clock in tests never moves by itself).
+        let deadline = ContinuousClock.now + maxWait
+        while true {
+            let releasing = state.withLock { state in
+                defer { state.finishedSlots.removeAll() }
+                return state.finishedSlots
+            }
+            let refusal: BudgetRefusal
+            do {
+                switch try await self.budget.acquire(
+                    source: source, budget: budget, holder: holder, slotExpiry: expiry, releasing: releasing, clock: clock
+                ) {
+                case .granted(let slot):
+                    state.withLock { $0.heldSlots.append(slot) }
+                    return nil
+                case .refused(let why):
+                    refusal = why
+                }
+            } catch {
+                state.withLock { $0.finishedSlots.append(contentsOf: releasing) }
+                return .deferred(until: clock.now.addingTimeInterval(1), reason: "\(source) budget unavailable: \(error)")
+            }
+            let now = clock.now
+            if case .paused(let until, _) = refusal {
+                state.withLock { $0.pausedUntil = max($0.pausedUntil ?? until, until) }
+                return .deferred(until: until, reason: "\(source) \(refusal)")
+            }
+            var wait = Duration.milliseconds(Int64(max(0, refusal.until.timeIntervalSince(now)) * 1000) + 1)
+            if case .parallel = refusal { wait = min(wait, Self.parallelPoll) }
+            guard ContinuousClock.now + wait <= deadline else {
+                // Another process's request usually ends long before its slot would expire.
+                let until = if case .parallel = refusal { min(refusal.until, now.addingTimeInterval(1)) } else { refusal.until }
+                return .deferred(until: until, reason: "\(source) \(refusal)")
+            }
+            do {
+                try await Task.sleep(for: wait)
+            } catch {
+                return .deferred(until: now, reason: "\(source) stopping")
+            }
         }
     }
 
@@ -74,8 +142,41 @@ final class SourceGate: Sendable {
         }
     }
 
-    /// Releases the parallel slot taken by `admit`.
+    /// Releases the slot taken by `admit`: in this process at once, in the budget store with the next
+    /// acquisition or after `releaseLinger`.
     func finished() {
+        let mustFlush = state.withLock { state -> Bool in
+            guard let slot = state.heldSlots.popLast() else { return false }
+            state.finishedSlots.append(slot)
+            guard !state.flushScheduled else { return false }
+            state.flushScheduled = true
+            return true
+        }
+        releaseLocalSlot()
+        if mustFlush {
+            Task { [self] in
+                try? await Task.sleep(for: Self.releaseLinger)
+                let slots = self.state.withLock { state in
+                    defer { state.finishedSlots.removeAll(); state.flushScheduled = false }
+                    return state.finishedSlots
+                }
+                // A slot not released here expires by itself.
+                try? await self.budget.release(slots)
+            }
+        }
+    }
+
+    /// Releases in the store every finished request's slot not released yet: when the process stops,
+    /// so other processes need not wait for the slots to expire.
+    func releaseFinishedSlots() async {
+        let slots = state.withLock { state in
+            defer { state.finishedSlots.removeAll() }
+            return state.finishedSlots
+        }
+        try? await budget.release(slots)
+    }
+
+    private func releaseLocalSlot() {
         // A waiting fetch takes the slot over, so the count stays.
         let handedOver = state.withLock { state -> CheckedContinuation<Void, Never>? in
             if state.parallelWaiters.isEmpty {
@@ -101,10 +202,16 @@ final class SourceGate: Sendable {
         await record(now: now) { $0.unauthorized(now: now, reason: reason) }
     }
 
-    /// 429: wait as long as the provider says (or a second), and halve the rate for a while.
-    func rateLimited(now: Date, retryAfter: Duration?) async -> Date {
+    /// 429: wait as long as the provider says (or a second), in every process on the database.
+    func rateLimited(now: Date, retryAfter: Duration?, reason: String = "429") async -> Date {
         var until = now
-        await record(now: now) { until = $0.rateLimited(now: now, retryAfter: retryAfter) }
+        var source = ""
+        await record(now: now) {
+            until = $0.rateLimited(now: now, retryAfter: retryAfter)
+            source = $0.source
+        }
+        // Not recorded, the pause still holds this process; the others find out by their own 429.
+        try? await budget.pause(source: source, until: until, reason: reason)
         return until
     }
 
@@ -120,17 +227,15 @@ final class SourceGate: Sendable {
     private struct State: ~Copyable {
         let source: String
         let limits: SourceLimits
-        let maxTokenWait: Duration
+        let maxBudgetWait: Duration
         let onHealthChange: HealthListener
-
-        // Token bucket. `tokens` may go negative: each admitted fetch reserves the next token in line.
-        var tokens: Double
-        var refilledAt: Date?
-        /// Lowered after a 429, recovered a little with each success, never above the configured rate.
-        var ratePerSecond: Double
 
         var inFlight = 0
         var parallelWaiters: [CheckedContinuation<Void, Never>] = []
+        /// Budget slots of requests in flight, and of finished ones not yet released in the store.
+        var heldSlots: [BudgetSlot] = []
+        var finishedSlots: [BudgetSlot] = []
+        var flushScheduled = false
 
         var pausedUntil: Date?
         var circuit = CircuitState.closed
@@ -144,18 +249,16 @@ final class SourceGate: Sendable {
         /// The last report started, so the next one waits for it and they are recorded in order.
         var lastReport: Task<Void, Never>?
 
-        init(source: String, limits: SourceLimits, maxTokenWait: Duration, onHealthChange: @escaping HealthListener) {
+        init(source: String, limits: SourceLimits, maxBudgetWait: Duration, onHealthChange: @escaping HealthListener) {
             self.source = source
             self.onHealthChange = onHealthChange
             self.limits = limits
-            self.maxTokenWait = maxTokenWait
-            self.tokens = Double(limits.burst)
-            self.ratePerSecond = limits.rate.perSecond
+            self.maxBudgetWait = maxBudgetWait
             self.cooldown = limits.circuitCooldown
         }
 
         enum Decision {
-            case proceed(wait: Duration, isProbe: Bool, mustWaitForSlot: Bool)
+            case proceed(isProbe: Bool, mustWaitForSlot: Bool)
             case deferred(until: Date, reason: String)
         }
 
@@ -174,9 +277,6 @@ final class SourceGate: Sendable {
                 // One probe decides; the others come back shortly after it has.
                 return .deferred(until: now.addingTimeInterval(min(cooldown.timeInterval, 5)), reason: "\(source) circuit half-open: waiting for the probe")
             }
-            guard let wait = reserveToken(now: now) else {
-                return .deferred(until: now.addingTimeInterval(tokenDelay(now: now)), reason: "\(source) rate limit \(limits.rate)")
-            }
             let isProbe = circuit == .open
             if isProbe {
                 circuit = .halfOpen
@@ -184,12 +284,16 @@ final class SourceGate: Sendable {
             }
             let hasSlot = inFlight < limits.maxParallel
             if hasSlot { inFlight += 1 }
-            return .proceed(wait: wait, isProbe: isProbe, mustWaitForSlot: !hasSlot)
+            return .proceed(isProbe: isProbe, mustWaitForSlot: !hasSlot)
+        }
+
+        /// The probe let through did not get its budget: the next admission probes instead.
+        mutating func probeAbandoned() {
+            if circuit == .halfOpen { circuit = .open }
         }
 
         mutating func succeeded() {
             consecutiveFailures = 0
-            ratePerSecond = min(limits.rate.perSecond, ratePerSecond * 1.1)
             // The first success of this process also clears what an earlier worker may have recorded
             // (an open circuit from before a restart), so status never shows a stale pause.
             if circuit != .closed || !hasReported {
@@ -218,9 +322,6 @@ final class SourceGate: Sendable {
             let wait = retryAfter ?? .seconds(1)
             let until = now.addingTimeInterval(max(wait.timeInterval, 0.05))
             pausedUntil = max(pausedUntil ?? until, until)
-            ratePerSecond = max(limits.rate.perSecond / 16, ratePerSecond / 2)
-            tokens = min(tokens, 0)
-            refilledAt = until
             if circuit == .halfOpen {
                 // The probe reached the provider, which is alive; let the next admit probe again after the wait.
                 circuit = .open
@@ -255,32 +356,6 @@ final class SourceGate: Sendable {
             }
             lastReport = report
             return report
-        }
-
-        // MARK: Token bucket
-
-        private mutating func refill(now: Date) {
-            guard let refilledAt else {
-                self.refilledAt = now
-                return
-            }
-            let elapsed = now.timeIntervalSince(refilledAt)
-            guard elapsed > 0 else { return }
-            tokens = min(Double(limits.burst), tokens + elapsed * ratePerSecond)
-            self.refilledAt = now
-        }
-
-        /// Takes the next token if it will be there within `maxTokenWait`; returns how long until it is.
-        private mutating func reserveToken(now: Date) -> Duration? {
-            refill(now: now)
-            let delay = tokenDelay(now: now)
-            guard delay <= maxTokenWait.timeInterval else { return nil }
-            tokens -= 1
-            return .milliseconds(Int64((delay * 1000).rounded(.up)))
-        }
-
-        func tokenDelay(now: Date) -> TimeInterval {
-            tokens >= 1 ? 0 : (1 - tokens) / ratePerSecond
         }
     }
 }

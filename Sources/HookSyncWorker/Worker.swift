@@ -53,7 +53,7 @@ public final class Worker: Service {
             }
         }
         self.gates = Dictionary(uniqueKeysWithValues: self.sources.values.map { source in
-            (source.name, SourceGate(source: source.name, limits: source.limits) { [queue, logger] health in
+            (source.name, SourceGate(source: source.name, limits: source.limits, budget: queue, holder: owner, clock: clock) { [queue, logger] health in
                 if health.circuit == .closed {
                     logger.notice("circuit closed: fetching again", metadata: ["source": "\(health.source)"])
                 } else {
@@ -91,6 +91,7 @@ public final class Worker: Service {
                 group.cancelAll()
             }
             await releaseLeftovers(control)
+            for gate in gates.values { await gate.releaseFinishedSlots() }
         } onGracefulShutdown: {
             control.stop()
         }
@@ -176,16 +177,14 @@ public final class Worker: Service {
         guard let source = sources[item.key.source], let gate = gates[item.key.source] else {
             return .outcome(.hopeless("source \(item.key.source) is not in the configuration (configured: \(sources.keys.sorted().joined(separator: ", ")))"))
         }
-        let wait: Duration
         switch await gate.admit(now: clock.now) {
         case .deferred(let until, let reason):
             stats.record(.deferred)
             return .outcome(.deferred(until: until, reason: reason))
-        case .proceed(let tokenWait, _):
-            wait = tokenWait
+        case .proceed:
+            break
         }
         do {
-            if wait > .zero { try await Task.sleep(for: wait) }
             let superseded = source.api.supersededKeys(of: item.key, actions: item.actions, extras: item.extras)
             var records = superseded.map { SyncRecord(key: $0, change: .deleted, actions: item.actions, syncedAt: clock.now) }
             let change: SyncRecord.Change
@@ -224,7 +223,7 @@ public final class Worker: Service {
         switch error as? ProviderAPIError {
         case .rateLimited(let retryAfter, let detail):
             stats.record(.rateLimited)
-            let until = await gate.rateLimited(now: now, retryAfter: retryAfter)
+            let until = await gate.rateLimited(now: now, retryAfter: retryAfter, reason: detail)
             return .deferred(until: until, reason: "rate limited: \(detail)")
         case .unauthorized(_, let detail):
             await gate.unauthorized(now: now, reason: detail)

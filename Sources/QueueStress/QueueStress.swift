@@ -17,6 +17,16 @@ import HookSyncSQLite
 //       "<owner> <item id> <entity> <ns after claim returned> <ns before complete was called>".
 //       The interval lies inside the real lease, so overlapping intervals prove a double hold.
 //
+//   QueueStress budget DB --holder NAME --limits "5/1s,100000/1d" --parallel N --millis N --log FILE
+//       Asks the budget of source "stress" for requests for --millis, sleeping until the refusal's
+//       time when refused, and holds each granted slot 1...20 ms (1...--hold-ms; 0 releases at once). Appends one line per grant:
+//       "<holder> <ns after acquire returned> <ns before release was called>"; the interval lies
+//       inside the slot's hold, so more than --parallel overlapping intervals prove a double grant.
+//       Prints "granted G refused R acquire_us U" (the mean time one acquisition took).
+//
+//   QueueStress pause DB --source NAME --millis N --reason TEXT
+//       Pauses the source's budget for --millis from now, as a worker does after a 429.
+//
 // Any error, SQLITE_BUSY included, is printed to stderr and exits 1.
 
 @main
@@ -25,12 +35,19 @@ struct QueueStress {
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             guard arguments.count >= 2 else { throw UsageError() }
+            // `--synchronous full` measures a budget acquisition as a production queue commits it.
+            let synchronous: SQLiteOptions.Synchronous = Options(arguments.dropFirst(2)).string("--synchronous") == "full" ? .full : .normal
             let store = try SQLiteQueueStore.open(
-                path: arguments[1], options: SQLiteOptions(synchronous: .normal, busyTimeout: .seconds(30)))
+                path: arguments[1], options: SQLiteOptions(synchronous: synchronous, busyTimeout: .seconds(30)))
             let options = Options(arguments.dropFirst(2))
             switch arguments[0] {
             case "enqueue": try await enqueue(store, options)
             case "work": try await work(store, options)
+            case "budget": try await budget(store, options)
+            case "pause":
+                try await store.pause(
+                    source: options.string("--source"), until: Date().addingTimeInterval(Double(options.int("--millis")) / 1000),
+                    reason: options.string("--reason"))
             default: throw UsageError()
             }
         } catch {
@@ -84,6 +101,37 @@ struct QueueStress {
         try log.close()
     }
 
+    static func budget(_ store: SQLiteQueueStore, _ options: Options) async throws {
+        let holder = options.string("--holder")
+        let budget = SourceBudget(windows: SourceBudget.parseWindows(options.string("--limits")), maxParallel: options.int("--parallel", 1))
+        let log = try LineLog(path: options.string("--log"))
+        var random = SeededGenerator(seed: holder.utf8.reduce(UInt64(1469598103934665603)) { ($0 ^ UInt64($1)) &* 1099511628211 })
+        let end = Date().addingTimeInterval(Double(options.int("--millis")) / 1000)
+        var granted = 0, refused = 0
+        var asking = Duration.zero
+        while Date() < end {
+            let asked = ContinuousClock.now
+            let admission = try await store.acquire(source: "stress", budget: budget, holder: holder, slotExpiry: .seconds(30), clock: SystemWallClock())
+            asking += ContinuousClock.now - asked
+            switch admission {
+            case .granted(let slot):
+                granted += 1
+                let grantedAt = wallNanoseconds()
+                let hold = options.int("--hold-ms", 20)
+                if hold > 0 { try await Task.sleep(for: .milliseconds(Int(random.next() % UInt64(hold)) + 1)) }
+                log.append("\(holder) \(grantedAt) \(wallNanoseconds())")
+                try await store.release([slot])
+            case .refused(let refusal):
+                refused += 1
+                let wait = refusal.until.timeIntervalSinceNow
+                try await Task.sleep(for: .milliseconds(Int(max(1, min(wait * 1000, 50)))))
+            }
+        }
+        try log.close()
+        let microseconds = asking.timeInterval * 1_000_000 / Double(max(1, granted + refused))
+        print("granted \(granted) refused \(refused) acquire_us \(Int(microseconds))")
+    }
+
     static func wallNanoseconds() -> Int64 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
@@ -104,7 +152,7 @@ struct Options {
 }
 
 struct UsageError: Error, CustomStringConvertible {
-    var description: String { "usage: QueueStress enqueue|work DB [options]; see the comment in QueueStress.swift" }
+    var description: String { "usage: QueueStress enqueue|work|budget|pause DB [options]; see the comment in QueueStress.swift" }
 }
 
 struct StressFailure: Error, CustomStringConvertible {

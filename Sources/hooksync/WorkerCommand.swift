@@ -14,9 +14,11 @@ struct WorkerCommand: AsyncParsableCommand {
         abstract: "Drain the queue: fetch each changed entity from its provider's API and write it to the sink.",
         discussion: """
             Claims work in batches and runs up to worker.concurrency fetches at once, within each source's \
-            rate_limit, burst and max_parallel (api: section; defaults from each provider's documented limits). \
+            limits and max_parallel (api: section; defaults from each provider's documented limits), which \
+            every process on the database shares. \
             Failures retry with exponential backoff and full jitter, then go to `hooksync dead-letters`. \
-            A 429 waits as the provider asks without counting an attempt; 401/403 or a run of failures \
+            A 429 pauses the source for every process as long as the provider asks, without counting an \
+            attempt; 401/403 or a run of failures \
             pauses the source (its circuit opens) until a probe succeeds.
 
             Resyncs requested through POST /admin/resync run here within a few seconds, under the same \

@@ -123,7 +123,7 @@ struct CommandLineTests {
         #expect(status.status == 0)
         let document = try JSONDecoder().decode(QueueStatusKeys.self, from: Data(status.standardOutput.utf8))
         #expect(document.received == 0 && document.work.pending == 0)
-        #expect(document.schema_version == "0004_request")
+        #expect(document.schema_version == "0005_budget")
         #expect(status.standardOutput.contains("\"oldest_pending_age_seconds\" : null"))
     }
 

@@ -280,3 +280,53 @@ struct ConfigLoaderTests {
         #expect(found.count == 1 && found[0].hasPrefix("not valid YAML"))
     }
 }
+
+/// `api.limits` and `api.max_parallel`: each provider's published windows by default, a list of
+/// windows per source, and the deprecated `rate_limit`/`burst` of the per-process token bucket.
+@Suite("Configuration: budgets")
+struct BudgetConfigurationTests {
+    func source(_ api: String, kind: String = "precoro") throws -> (SourceConfiguration, [String]) {
+        let credentials = kind == "precoro" ? "email: a@b.c, token: t" : "token: t"
+        let config = try ConfigLoader(environment: [:]).parse(yaml: """
+            sources:
+              - { name: s, kind: \(kind), webhook_token: wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww, api: { \(credentials)\(api.isEmpty ? "" : ", \(api)") } }
+            """)
+        return (try #require(config.sources.first), config.warnings)
+    }
+
+    @Test func eachProviderHasItsPublishedWindowsByDefault() throws {
+        #expect(try source("").0.limits.windows.map(\.description) == ["1/1s", "1500/1h", "3000/1d"])
+        #expect(try source("").0.limits.maxParallel == 1)
+        #expect(try source("", kind: "kladana").0.limits.windows.map(\.description) == ["45/3s"])
+        #expect(try source("", kind: "kladana").0.limits.maxParallel == 5)
+        #expect(try source("", kind: "kladana").1.isEmpty)
+    }
+
+    @Test func limitsListsWindowsPerSource() throws {
+        let (precoro, warnings) = try source(#"limits: ["2/1s", "100/1h"], max_parallel: 2"#)
+        #expect(precoro.limits.windows == [BudgetWindow(requests: 2, per: .seconds(1)), BudgetWindow(requests: 100, per: .seconds(3_600))])
+        #expect(precoro.limits.maxParallel == 2)
+        #expect(warnings.isEmpty)
+    }
+
+    @Test func rateLimitIsADeprecatedAliasForOneWindowAndBurstIsIgnored() throws {
+        let (precoro, warnings) = try source(#"rate_limit: "5/1s", burst: 3"#)
+        #expect(precoro.limits.windows == [BudgetWindow(requests: 5, per: .seconds(1))])
+        #expect(warnings.contains { $0.contains("api.rate_limit") && $0.contains(#"limits: ["5/1s"]"#) })
+        #expect(warnings.contains { $0.contains("api.burst") && $0.contains("ignored") })
+    }
+
+    @Test func badWindowsAndBothFormsAreRefused() {
+        let problems = { (api: String) -> [String] in
+            do {
+                _ = try ConfigLoader(environment: [:]).parse(yaml: """
+                    sources:
+                      - { name: s, kind: kladana, webhook_token: wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww, api: { token: t, \(api) } }
+                    """)
+                return []
+            } catch ConfigError.invalid(_, let problems) { return problems } catch { return ["\(error)"] }
+        }
+        #expect(problems(#"limits: ["45 per 3s"]"#).contains { $0.contains("limits[0]") && $0.contains("45/3s") })
+        #expect(problems(#"limits: ["45/3s"], rate_limit: "45/3s""#).contains { $0.contains("rate_limit") && $0.contains("keep only limits") })
+    }
+}

@@ -129,7 +129,7 @@ struct ConvergenceUnderChaosTests {
     }
 
     func writeConfig(sink: String = "") throws {
-        let limits = #"rate_limit: "1000/1s", burst: 1000, max_parallel: 16"#
+        let limits = #"limits: ["1000/1s"], max_parallel: 16"#
         try """
             database: ./queue.sqlite
             ingest: { listen: "127.0.0.1:\(ports.ingest)" }

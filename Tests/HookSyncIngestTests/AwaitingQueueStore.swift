@@ -88,4 +88,12 @@ struct AwaitingQueueStore: QueueStore {
     func recentPasses(limit: Int) async throws -> [ReconcilePass] { try await base.recentPasses(limit: limit) }
     func requestResync(_ request: ResyncRequest, now: Date) async throws -> Int64 { try await base.requestResync(request, now: now) }
     func takeResyncRequests(now: Date) async throws -> [ResyncRequest] { try await base.takeResyncRequests(now: now) }
+    func acquire(
+        source: String, budget: SourceBudget, holder: String, slotExpiry: Duration, releasing: [BudgetSlot], clock: any WallClock
+    ) async throws -> BudgetAdmission {
+        try await base.acquire(source: source, budget: budget, holder: holder, slotExpiry: slotExpiry, releasing: releasing, clock: clock)
+    }
+    func release(_ slots: [BudgetSlot]) async throws { try await base.release(slots) }
+    func pause(source: String, until: Date, reason: String) async throws { try await base.pause(source: source, until: until, reason: reason) }
+    func budgetStatus(now: Date) async throws -> [SourceBudgetStatus] { try await base.budgetStatus(now: now) }
 }

@@ -29,7 +29,9 @@ import Testing
         let (simulator, _) = makeSimulator()
         simulator.upsert(.standardWebhooks, type: "order", id: "hot")
         simulator.upsert(.standardWebhooks, type: "order", id: "cold")
-        simulator.setFaults(.standardWebhooks, SimulatorFaults(latency: .milliseconds(300)))
+        // Long enough that the second request arrives while the first is served, even when the
+        // machine is slow to open the second connection.
+        simulator.setFaults(.standardWebhooks, SimulatorFaults(latency: .seconds(1)))
         // AsyncHTTPClient opens a second connection for the second request, as the worker's client does.
         try await simulator.application().test(.ahc(.http)) { client in
             try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in

@@ -85,8 +85,7 @@ final class WorkerHarness: Sendable {
 
     static func limits(failures: Int = 5, cooldown: Duration = .seconds(30)) -> SourceLimits {
         var limits = SourceLimits()
-        limits.rate = RateLimit(requests: 100_000, per: .seconds(1))
-        limits.burst = 100_000
+        limits.windows = [BudgetWindow(requests: 100_000, per: .seconds(1))]
         limits.maxParallel = 64
         limits.circuitFailures = failures
         limits.circuitCooldown = cooldown

@@ -83,6 +83,11 @@ import Testing
         #expect(waiting.state == .pending)
         #expect(waiting.attempts == 0)
         #expect(abs(waiting.runAt.timeIntervalSince(limitedAt) - 7) < 0.01, "run at \(waiting.runAt), limited at \(limitedAt)")
+        // The pause is the source's, for every process on the database, not only this worker's.
+        let pause = try #require(try await harness.store.budgetStatus(now: harness.clock.now).first { $0.source == kind })
+        #expect(abs((pause.pausedUntil ?? .distantPast).timeIntervalSince(limitedAt) - 7) < 0.01)
+        #expect(pause.pauseReason?.contains("429") == true || pause.pauseReason?.isEmpty == false)
+        #expect(pause.inFlight == 0, "the 429's slot was given back")
 
         harness.clock.advance(by: .seconds(8))
         try await harness.run(sources: [harness.source(kind, kind: kind)]) {

@@ -41,8 +41,7 @@ struct WorkerProcessTests {
                   base_url: "\(SimulatedProvider.economic.baseURL(origin: "http://127.0.0.1:\(port)"))"
                   app_secret_token: economic-app
                   agreement_grant_token: economic-grant
-                  rate_limit: "100000/1s"
-                  burst: 100000
+                  limits: ["100000/1s"]
                   max_parallel: 64
             """.write(toFile: config, atomically: true, encoding: .utf8)
         let migrate = try await ChildProcess.start(hooksync, ["migrate", "--config", config], environment: environment).wait(timeout: .seconds(30))
