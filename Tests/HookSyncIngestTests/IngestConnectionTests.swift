@@ -40,8 +40,8 @@ struct IngestConnectionTests {
             """
         let config = try ConfigLoader(environment: [:]).parse(yaml: yaml)
         return try await withLoopbackServer({ bound in
-            try! IngestApplication(config: config, store: database.store, clock: database.clock, logger: Logger(label: "test"),
-                                   onIngestRunning: bound).ingest
+            IngestApplication(config: config, store: database.store, clock: database.clock, logger: Logger(label: "test"),
+                              onIngestRunning: bound).ingest
         }, body)
     }
 

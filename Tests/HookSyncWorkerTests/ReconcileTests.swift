@@ -201,7 +201,7 @@ final class FakeUpstream: ProviderAPI {
         let transport = ScriptedTransport { _ in
             Entity.json(["meta": ["size": 1, "limit": 1000, "offset": 0], "rows": [["id": "k1", "updated": "2026-01-01 03:00:00.250", "name": "x"]]])
         }
-        let api = try ProviderAPIs.make(kind: "kladana", settings: APISettings(source: "kladana", values: ["base_url": "http://kladana.test/api/remap/1.2", "token": "t"]), transport: transport)
+        let api = try ProviderAPIs.make(kind: .kladana, settings: APISettings(source: "kladana", values: ["base_url": "http://kladana.test/api/remap/1.2", "token": "t"]), transport: transport)
         let page = try await api.list(ListingQuery(type: "customerorder", since: Date(timeIntervalSince1970: 1_767_225_600), pageSize: 1_000))
         #expect(page.rows.first?.remoteModifiedAt == Date(timeIntervalSince1970: 1_767_225_600.25), "03:00 Moscow is midnight UTC")
         let url = try #require(transport.state.withLock { $0.requests.first?.url })
