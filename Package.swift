@@ -182,7 +182,7 @@ let package = Package(
 
         .testTarget(
             name: "HookSyncCoreTests",
-            dependencies: ["HookSyncCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HookSyncCore", "HookSyncTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -20,7 +20,7 @@ enum ListingParse {
         let pages = max(1, options.int("--pages", default: 2_000))
         let body = Data(ListingServer.pageBody(first: 1, pageSize: 1_000, skipPages: 0, rows: 1_000_000, shuffled: false).utf8)
         let settings = APISettings(source: "economic", values: ["base_url": "http://127.0.0.1:9", "app_secret_token": "a", "agreement_grant_token": "g"])
-        let api = try ProviderAPIs.make(kind: "economic", settings: settings, transport: CannedTransport(body: body))
+        let api = try ProviderAPIs.make(kind: .economic, settings: settings, transport: CannedTransport(body: body))
         let query = ListingQuery(type: "customer", since: nil, pageSize: 1_000)
         // A first page outside the timing: the code's first run pays for its lazy set-up.
         var rows = try await api.list(query).rows.count

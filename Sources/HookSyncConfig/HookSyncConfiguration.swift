@@ -79,15 +79,6 @@ public struct WorkerOptions: Sendable, Hashable {
     }
 }
 
-/// The providers HookSync understands, by the wire format of their webhooks and APIs.
-public enum ProviderKind: String, Sendable, Hashable, CaseIterable {
-    case precoro
-    case economic
-    case kladana
-    case softledger
-    case standardWebhooks = "standard-webhooks"
-}
-
 public struct SourceConfiguration: Sendable, Hashable {
     /// The URL segment of `/hooks/{name}` and the source name in every envelope.
     public var name: String

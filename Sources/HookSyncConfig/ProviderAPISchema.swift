@@ -1,3 +1,5 @@
+import HookSyncCore
+
 /// Which keys each provider kind takes under `api:`, which are required, which are secrets, and the
 /// defaults from docs/providers.md. One table, so a provider's credentials change in one place.
 struct ProviderAPISchema {

@@ -9,7 +9,7 @@ public import Logging
 /// Builds HookSync's two listeners from a configuration.
 ///
 /// ```swift
-/// let listeners = try IngestApplication(config: config, store: store, logger: logger)
+/// let listeners = IngestApplication(config: config, store: store, logger: logger)
 /// let group = ServiceGroup(services: [listeners.ingest, listeners.admin].compactMap { $0 }, …)
 /// ```
 public struct IngestApplication {
@@ -25,10 +25,10 @@ public struct IngestApplication {
     public init(
         config: HookSyncConfiguration, store: any QueueStore, clock: any WallClock = SystemWallClock(), logger: Logger,
         benchmarkBaseline: Bool = false, onIngestRunning: (@Sendable (Int) async -> Void)? = nil
-    ) throws {
+    ) {
         metrics = IngestMetrics(sources: config.sources.map(\.name))
         Self.sayWhereListenersAreExposed(config: config, logger: logger)
-        let receiver = try WebhookReceiver(
+        let receiver = WebhookReceiver(
             config: config, store: store, metrics: metrics, writeHealth: WriteHealth(), clock: clock, logger: logger)
         let router = Self.ingestRouter(receiver: receiver, store: store, metrics: metrics)
         if benchmarkBaseline {

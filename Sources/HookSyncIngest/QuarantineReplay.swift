@@ -19,9 +19,7 @@ public enum QuarantineReplay {
         guard let source = config.source(named: delivery.source) else {
             return .stillRejected(reason: "source \"\(delivery.source)\" is no longer configured")
         }
-        guard let parser = WebhookParsers.parser(forKind: source.kind.rawValue) else {
-            return .stillRejected(reason: "no parser for kind \(source.kind.rawValue)")
-        }
+        let parser = WebhookParsers.parser(for: source.kind)
         let envelopes: [EventEnvelope]
         do {
             envelopes = try parser.parse(WebhookRequest(replaying: delivery), source: source.name)

@@ -35,13 +35,11 @@ struct WebhookReceiver: Sendable {
 
     init(
         config: HookSyncConfiguration, store: any QueueStore, metrics: IngestMetrics, writeHealth: WriteHealth, clock: any WallClock, logger: Logger
-    ) throws {
+    ) {
         var endpoints: [String: Endpoint] = [:]
         for source in config.sources {
-            guard let parser = WebhookParsers.parser(forKind: source.kind.rawValue) else {
-                throw IngestSetupError.noParser(source: source.name, kind: source.kind.rawValue)
-            }
-            endpoints[source.name] = Endpoint(source: source, authenticator: WebhookAuthenticator(source: source), parser: parser)
+            endpoints[source.name] = Endpoint(
+                source: source, authenticator: WebhookAuthenticator(source: source), parser: WebhookParsers.parser(for: source.kind))
         }
         self.endpoints = endpoints
         if let store = store as? any SynchronousEnqueue {
@@ -189,16 +187,5 @@ extension WebhookRequest {
         self.init(
             method: request.method.rawValue, path: request.uri.path, urlType: urlType, query: query,
             rawQuery: request.uri.query ?? "", headers: headers, body: Data(body.readableBytesView), receivedAt: receivedAt)
-    }
-}
-
-/// Why the ingest listener cannot be built from a configuration.
-enum IngestSetupError: Error, CustomStringConvertible {
-    case noParser(source: String, kind: String)
-
-    var description: String {
-        switch self {
-        case .noParser(let source, let kind): "source \(source): no webhook parser for kind \(kind)"
-        }
     }
 }

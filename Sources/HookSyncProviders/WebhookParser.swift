@@ -6,9 +6,8 @@ public import HookSyncCore
 /// with the same result (or a better one, after a fix).
 ///
 /// ```swift
-/// if let parser = WebhookParsers.parser(forKind: "precoro") {
-///     let envelopes = try parser.parse(request, source: "procurement")
-/// }
+/// let parser = WebhookParsers.parser(for: .precoro)
+/// let envelopes = try parser.parse(request, source: "procurement")
 /// ```
 public protocol WebhookParser: Sendable {
     /// The envelopes the request announces (several, for Kladana's JSON API) for the configured
@@ -16,24 +15,19 @@ public protocol WebhookParser: Sendable {
     func parse(_ request: WebhookRequest, source: String) throws(WebhookRejection) -> [EventEnvelope]
 }
 
-/// Finds the webhook parser for a provider kind named in `hooksync.yaml`.
+/// The webhook parser of each provider kind.
 ///
 /// ```swift
-/// WebhookParsers.parser(forKind: "kladana")     // KladanaWebhookParser
-/// WebhookParsers.parser(forKind: "quickbooks")  // nil
+/// WebhookParsers.parser(for: .kladana)  // KladanaWebhookParser
 /// ```
 public enum WebhookParsers {
-    /// The kind names that have a parser.
-    public static let kinds = ["precoro", "economic", "kladana", "softledger", "standard-webhooks"]
-
-    public static func parser(forKind kind: String) -> (any WebhookParser)? {
+    public static func parser(for kind: ProviderKind) -> any WebhookParser {
         switch kind {
-        case "precoro": PrecoroWebhookParser()
-        case "economic": EconomicWebhookParser()
-        case "kladana": KladanaWebhookParser()
-        case "softledger": SoftLedgerWebhookParser()
-        case "standard-webhooks": StandardWebhooksParser()
-        default: nil
+        case .precoro: PrecoroWebhookParser()
+        case .economic: EconomicWebhookParser()
+        case .kladana: KladanaWebhookParser()
+        case .softledger: SoftLedgerWebhookParser()
+        case .standardWebhooks: StandardWebhooksParser()
         }
     }
 }

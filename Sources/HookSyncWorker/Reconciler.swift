@@ -40,6 +40,10 @@ public struct Reconciler: Sendable {
     /// few pages' time against a local listing, and nothing beside a remote provider's round trip.
     /// Fewer, larger transactions cost less CPU (docs/decisions.md#the-listing-runs-ahead-of-the-writes).
     public var writeLinger: Duration = .milliseconds(10)
+    /// Shown each pass's hand-off between the listing and the writes as the pass makes it, so a test
+    /// can wait on what the hand-off says (`producerIsWaiting`: the listing has run `pagesAhead` ahead
+    /// and stopped) rather than on the clock. It only looks; nothing outside the tests sets it.
+    var observeHandOff: @Sendable (BatchHandOff<ListedPage>) -> Void = { _ in }
 
     public init(
         store: any ReconcileStore, source: SourceConfiguration, api: any ProviderAPI, mirror: MirrorStore?, sink: any Sink,
@@ -159,6 +163,7 @@ public struct Reconciler: Sendable {
     /// so a pass that dies resumes at a page whose rows are all in the mirror.
     private func list(pass: ReconcilePass, counts: inout ReconcileCounts) async throws {
         let pages = BatchHandOff<ListedPage>(capacity: Self.pagesAhead)
+        observeHandOff(pages)
         let rateStart = clock.now, rowsAtStart = counts.listed
         try await withThrowingTaskGroup(of: Void.self) { group in
             defer { pages.close() }

@@ -95,22 +95,22 @@ public struct ResyncService: Service {
             logger.warning("ignoring a resync request for a source no longer configured", metadata: ["source": "\(request.source)"])
             return
         }
-        for target in targets {
-            guard let api = apis[target.source.name] else { continue }
-            let reconciler = Reconciler(store: store, source: target.source, api: api, mirror: mirror, sink: sink, logger: logger)
-            do {
-                let summary = try await reconciler.run(type: target.type, mode: target.mode, since: target.since)
+        let runner = PassRunner(store: store, mirror: mirror, sink: sink, logger: logger) { [apis] source in
+            apis[source.name].map { PassRunner.Client(api: $0, release: {}) }
+        }
+        // Nothing to release and no `shouldStop`: nothing in the run throws.
+        _ = try? await runner.run(targets) { target, outcome in
+            switch outcome {
+            case .finished(let summary):
                 logger.notice("resync done", metadata: [
                     "source": "\(summary.source)", "type": "\(summary.type)", "mode": "\(summary.mode.rawValue)",
                     "listed": "\(summary.counts.listed)", "changed": "\(summary.counts.changed)", "deleted": "\(summary.counts.deleted)",
                 ])
-            } catch let error as ReconcileError where error.isInterruption {
-                let requeued = await target.requeueIfInterrupted(by: error, in: store)
+            case .failed(let error as ReconcileError, let requeued) where error.isInterruption:
                 logger.notice("resync interrupted by the worker's shutdown", metadata: [
                     "source": "\(target.source.name)", "type": "\(target.type)", "detail": "\(error)", "asked_for_again": "\(requeued)",
                 ])
-            } catch {
-                let requeued = await target.requeueIfInterrupted(by: error, in: store)
+            case .failed(let error, let requeued):
                 logger.error("resync failed", metadata: [
                     "source": "\(target.source.name)", "type": "\(target.type)", "error": "\(error)", "asked_for_again": "\(requeued)",
                 ])

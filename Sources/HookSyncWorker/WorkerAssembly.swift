@@ -80,7 +80,7 @@ public final class WorkerAssembly: Sendable {
             connectTimeout: source.limits.connectTimeout, readTimeout: source.limits.readTimeout, maxConnections: source.limits.maxParallel)
         do {
             let api = try ProviderAPIs.make(
-                kind: source.kind.rawValue, settings: APISettings(source: source.name, values: source.api.mapValues(\.value)),
+                kind: source.kind, settings: APISettings(source: source.name, values: source.api.mapValues(\.value)),
                 transport: transport, now: { clock.now })
             return (api, transport)
         } catch {

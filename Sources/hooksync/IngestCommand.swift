@@ -31,7 +31,7 @@ struct IngestCommand: AsyncParsableCommand {
         let store = try workspace.openStore()
         let config = workspace.config
         if config.sources.isEmpty { logger.warning("no sources configured: every webhook will get 404") }
-        let listeners = try IngestApplication(config: config, store: store, logger: logger, benchmarkBaseline: benchmarkBaseline) { port in
+        let listeners = IngestApplication(config: config, store: store, logger: logger, benchmarkBaseline: benchmarkBaseline) { port in
             logger.info("ingest listening", metadata: ["address": "\(config.ingest.listen.host):\(port)"])
         }
         if listeners.admin == nil { logger.notice("admin listener off: admin.token is not set") }

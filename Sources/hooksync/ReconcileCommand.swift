@@ -167,68 +167,95 @@ struct ReconcileRunner {
 
                 """.utf8))
         }
-        let passes = Task { try await runPasses(plans, mirror: mirror, sink: sink) }
-        let stopSignal = await Self.cancelOnSignal(passes)
-        let outcome = await passes.result
-        stopSignal.cancel()
-        try await configured.transport?.shutdown()
-        try mirror?.close()
-        try store.close()
-        switch try outcome.get() {
-        case .interrupted(let signal): throw ExitCode(128 + signal)
-        case .failed: throw ExitCode(1)
-        case .succeeded: break
+        let interruption = Interruption()
+        let (events, ended) = AsyncStream.makeStream(of: Ended.self)
+        let passes = Task {
+            do {
+                ended.yield(.passes(.success(try await runPasses(plans, mirror: mirror, sink: sink, interruption: interruption))))
+            } catch {
+                ended.yield(.passes(.failure(error)))
+            }
+        }
+        let stopSignal = await Self.cancelOnSignal(passes, interruption: interruption, ended: ended)
+        // A second signal ends the command at once, without waiting for the passes (the exit code
+        // is 128 + the signal's number); otherwise it ends when they do.
+        for await event in events {
+            switch event {
+            case .quitAtOnce(let signal):
+                throw ExitCode(128 + signal)
+            case .passes(let outcome):
+                stopSignal.cancel()
+                try await configured.transport?.shutdown()
+                try mirror?.close()
+                try store.close()
+                switch try outcome.get() {
+                case .interrupted(let signal): throw ExitCode(128 + signal)
+                case .failed: throw ExitCode(1)
+                case .succeeded: return
+                }
+            }
         }
     }
 
-    enum Outcome { case succeeded, failed, interrupted(signal: Int32) }
+    enum Outcome: Sendable { case succeeded, failed, interrupted(signal: Int32) }
+
+    /// What the command waits for: the passes' end, or a second signal.
+    enum Ended: Sendable { case passes(Result<Outcome, any Error>), quitAtOnce(signal: Int32) }
+
+    /// The signal that stopped the passes: set before they are cancelled, so that the signal, not the
+    /// cancellation, says why they stop.
+    final class Interruption: Sendable {
+        private let received = Mutex<Int32?>(nil)
+        var signal: Int32? { received.withLock { $0 } }
+        func record(_ signal: Int32) { received.withLock { $0 = signal } }
+    }
 
     /// The first SIGINT or SIGTERM cancels the passes, which stop at the page in hand and are let go of
-    /// for the next run to resume; a second one quits at once. The watcher, cancelled, stops trapping.
-    static func cancelOnSignal(_ passes: Task<Outcome, any Error>) async -> Task<Void, Never> {
+    /// for the next run to resume; a second one asks the command to quit at once. The watcher,
+    /// cancelled, stops trapping.
+    static func cancelOnSignal(
+        _ passes: Task<Void, Never>, interruption: Interruption, ended: AsyncStream<Ended>.Continuation
+    ) async -> Task<Void, Never> {
         let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
         return Task {
-            var received = 0
             for await signal in signals {
-                received += 1
-                if received > 1 { exit(128 + signal.rawValue) }
-                Self.interruptedBy.withLock { $0 = signal.rawValue }
+                guard interruption.signal == nil else {
+                    ended.yield(.quitAtOnce(signal: signal.rawValue))
+                    return
+                }
+                interruption.record(signal.rawValue)
                 FileHandle.standardError.write(Data("\r\u{1B}[Khooksync: \(signal): stopping after the page in hand; again to quit at once\n".utf8))
                 passes.cancel()
             }
         }
     }
 
-    static let interruptedBy = Mutex<Int32?>(nil)
-
-    private func runPasses(_ plans: [ReconcileTarget], mirror: MirrorStore?, sink: any Sink) async throws -> Outcome {
+    private func runPasses(_ plans: [ReconcileTarget], mirror: MirrorStore?, sink: any Sink, interruption: Interruption) async throws -> Outcome {
         let terminal = isatty(STDERR_FILENO) == 1
+        let runner = PassRunner(
+            store: store, mirror: mirror, sink: sink, lockTimeout: lockTimeout, logger: logger,
+            onProgress: { progress in Self.show(progress, terminal: terminal) },
+            client: { source in
+                let (api, transport) = try WorkerAssembly.makeAPI(source, clock: SystemWallClock())
+                return PassRunner.Client(api: api, release: { try await transport.shutdown() })
+            })
         var failed = false
-        for (index, plan) in plans.enumerated() {
-            // Set before the passes are cancelled: the signal, not the cancellation, says why they stop.
-            if let signal = Self.interruptedBy.withLock({ $0 }) {
-                let skipped = plans[index...].map { "\($0.source.name)/\($0.type)" }.joined(separator: ", ")
-                FileHandle.standardError.write(Data("hooksync: not started: \(skipped)\n".utf8))
-                return .interrupted(signal: signal)
-            }
-            let (api, transport) = try WorkerAssembly.makeAPI(plan.source, clock: SystemWallClock())
-            let reconciler = Reconciler(
-                store: store, source: plan.source, api: api, mirror: mirror, sink: sink, lockTimeout: lockTimeout, logger: logger,
-                onProgress: { progress in Self.show(progress, terminal: terminal) })
-            do {
-                let summary = try await reconciler.run(type: plan.type, mode: plan.mode, since: plan.since)
-                if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        let notStarted = try await runner.run(plans, shouldStop: { interruption.signal != nil }) { plan, outcome in
+            if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            switch outcome {
+            case .finished(let summary):
                 print(Self.describe(summary))
-            } catch {
-                if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-                let requeued = await plan.requeueIfInterrupted(by: error, in: store)
+            case .failed(let error, let requeued):
                 let message = Self.failureMessage(plan, error) + (requeued ? " (the resync request is kept for the next run)" : "")
                 FileHandle.standardError.write(Data("hooksync: \(message)\n".utf8))
                 failed = true
             }
-            try await transport.shutdown()
         }
-        if let signal = Self.interruptedBy.withLock({ $0 }) { return .interrupted(signal: signal) }
+        if !notStarted.isEmpty {
+            let skipped = notStarted.map { "\($0.source.name)/\($0.type)" }.joined(separator: ", ")
+            FileHandle.standardError.write(Data("hooksync: not started: \(skipped)\n".utf8))
+        }
+        if let signal = interruption.signal { return .interrupted(signal: signal) }
         return failed ? .failed : .succeeded
     }
 

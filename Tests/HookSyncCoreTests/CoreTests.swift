@@ -1,5 +1,6 @@
 import Foundation
 import HookSyncCore
+import HookSyncTestSupport
 import Synchronization
 import Testing
 
@@ -80,9 +81,10 @@ struct RetryStrategyTests {
 
 @Suite("Group commit")
 struct GroupCommitTests {
-    /// Counts commits and what each held.
+    /// Counts commits and what each held, and the callers that have got as far as submitting.
     final class Log: Sendable {
         let batches = Mutex<[[Int]]>([])
+        let submitting = Mutex(0)
     }
 
     @Test func aLingeringCommitWaitsForCompanyAndTakesEveryoneWhoCame() async throws {
@@ -124,13 +126,14 @@ struct GroupCommitTests {
             }
         })
         let early = ContinuousClock.now, later = early.advanced(by: .milliseconds(5))
+        let log = Log()
         try await withThrowingTaskGroup { group in
             group.addTask { try await commits.submit([0]) }
-            while !firstStarted.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+            try await waitUntil("the first commit holds the committer's thread") { firstStarted.withLock { $0 } }
             // Submitted while the first commit holds the committer's thread.
-            group.addTask { try await commits.submit([1], submittedAt: early) }
-            group.addTask { try await commits.submit([2], submittedAt: later) }
-            try await Task.sleep(for: .milliseconds(200))
+            group.addTask { log.submitting.withLock { $0 += 1 }; try await commits.submit([1], submittedAt: early) }
+            group.addTask { log.submitting.withLock { $0 += 1 }; try await commits.submit([2], submittedAt: later) }
+            try await waitUntil("both callers are submitting") { log.submitting.withLock { $0 } == 2 }
             firstMayFinish.signal()
             try await group.waitForAll()
         }
@@ -153,10 +156,12 @@ struct GroupCommitTests {
         })
         try await withThrowingTaskGroup { group in
             group.addTask { try await commits.submit([0]) }
-            while !firstStarted.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
-            for element in 1...5 { group.addTask { try await commits.submit([element]) } }
-            // Ample time for the five to queue behind the blocked commit, even on a loaded machine.
-            try await Task.sleep(for: .seconds(1))
+            try await waitUntil("the first commit holds the committer's thread") { firstStarted.withLock { $0 } }
+            for element in 1...5 { group.addTask { log.submitting.withLock { $0 += 1 }; try await commits.submit([element]) } }
+            // The committer's thread is blocked, so nothing can be taken from the actor's queue until
+            // it is let go: all five are queued once each has got as far as calling `submit` (the
+            // slow part on a loaded machine is a task getting to run at all, not the call's first step).
+            try await waitUntil("the five callers are submitting") { log.submitting.withLock { $0 } == 5 }
             firstMayFinish.signal()
             try await group.waitForAll()
         }

@@ -25,7 +25,7 @@ struct IngestErrorTests {
     @Test func aFailedQuarantineWriteIs503WithAnErrorAndALogLine() async throws {
         let store = AwaitingQueueStore(base: fixture.store)
         let (logger, logs) = RecordingLogHandler.logger()
-        let listeners = try IngestApplication(config: fixture.config, store: store, clock: fixture.database.clock, logger: logger)
+        let listeners = IngestApplication(config: fixture.config, store: store, clock: fixture.database.clock, logger: logger)
         store.failWrites.isOn = true
         try await listeners.ingest.test(.router) { client in
             let answer = try await client.send("/hooks/precoro?token=tok-precoro", body: #"{"id": 1, "type": 42, "action": 0}"#)
@@ -40,7 +40,7 @@ struct IngestErrorTests {
     @Test func readinessTurnsUnreadyWhileWritesFailAndRecovers() async throws {
         let store = AwaitingQueueStore(base: fixture.store)
         let clock = fixture.database.clock
-        let listeners = try IngestApplication(config: fixture.config, store: store, clock: clock, logger: Logger(label: "test"))
+        let listeners = IngestApplication(config: fixture.config, store: store, clock: clock, logger: Logger(label: "test"))
         try await listeners.ingest.test(.router) { client in
             #expect(try await client.send("/readyz", method: .get).status == .ok)
             // A full disk: writes fail, yet an empty write transaction still commits.
@@ -154,7 +154,7 @@ struct IngestErrorTests {
                 """
             let config = try ConfigLoader(environment: [:]).parse(yaml: yaml)
             let (logger, records) = RecordingLogHandler.logger()
-            _ = try IngestApplication(config: config, store: fixture.store, logger: logger)
+            _ = IngestApplication(config: config, store: fixture.store, logger: logger)
             return records
         }
         let exposed = try logs(ingest: "0.0.0.0:8080", admin: "[::]:8081")

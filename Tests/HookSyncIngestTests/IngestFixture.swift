@@ -33,7 +33,7 @@ struct IngestFixture {
     init() throws {
         database = try TemporaryDatabase()
         config = try ConfigLoader(environment: [:]).parse(yaml: Self.yaml)
-        listeners = try IngestApplication(config: config, store: database.store, clock: database.clock, logger: Logger(label: "test"))
+        listeners = IngestApplication(config: config, store: database.store, clock: database.clock, logger: Logger(label: "test"))
     }
 
     var store: SQLiteQueueStore { database.store }

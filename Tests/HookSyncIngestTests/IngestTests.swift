@@ -42,7 +42,7 @@ struct IngestTests {
     /// request answered 200 is stored.
     @Test func aStoreThatCanOnlyBeAwaitedIsCommittedThroughEnqueue() async throws {
         let store = AwaitingQueueStore(base: fixture.store)
-        let listeners = try IngestApplication(config: fixture.config, store: store, clock: fixture.database.clock, logger: Logger(label: "test"))
+        let listeners = IngestApplication(config: fixture.config, store: store, clock: fixture.database.clock, logger: Logger(label: "test"))
         try await listeners.ingest.test(.router) { client in
             try await withThrowingTaskGroup { group in
                 for id in 1...20 {
@@ -63,7 +63,7 @@ struct IngestTests {
     @Test func aKladanaRequestOfTwoThousandEventsIsStoredOnce() async throws {
         var config = fixture.config
         config.ingest.maxBodyBytes = 1 << 20
-        let listeners = try IngestApplication(config: config, store: fixture.store, clock: fixture.database.clock, logger: Logger(label: "test"))
+        let listeners = IngestApplication(config: config, store: fixture.store, clock: fixture.database.clock, logger: Logger(label: "test"))
         let events = (0..<2_000).map { index in
             #"{"meta": {"type": "customerorder", "href": "https://api.kladana.com/api/remap/1.2/entity/customerorder/o-\#(index)"}, "action": "UPDATE", "accountId": "acc"}"#
         }
@@ -226,7 +226,7 @@ struct IngestTests {
             let answer = try await client.send("/bench/noop", body: "{}")
             #expect(answer.status == .notFound)
         }
-        let baseline = try IngestApplication(config: fixture.config, store: fixture.store, logger: Logger(label: "test"), benchmarkBaseline: true)
+        let baseline = IngestApplication(config: fixture.config, store: fixture.store, logger: Logger(label: "test"), benchmarkBaseline: true)
         try await baseline.ingest.test(.router) { client in
             let answer = try await client.send("/bench/noop", body: #"{"id": 1, "type": 3, "action": 1}"#)
             #expect(answer.status == .ok && json(answer.body)["status"] as? String == "accepted")
@@ -257,7 +257,7 @@ struct IngestTests {
     /// A scrape every second must not read a queue of a million items every second.
     @Test func scrapesReadTheQueueAtMostOncePerFewSeconds() async throws {
         let store = AwaitingQueueStore(base: fixture.store)
-        let listeners = try IngestApplication(config: fixture.config, store: store, clock: fixture.database.clock, logger: Logger(label: "test"))
+        let listeners = IngestApplication(config: fixture.config, store: store, clock: fixture.database.clock, logger: Logger(label: "test"))
         _ = try await fixture.store.enqueue([fixture.database.envelope("1"), fixture.database.envelope("2")])
         try await listeners.ingest.test(.router) { client in
             for _ in 1...20 {
@@ -277,7 +277,7 @@ struct IngestTests {
     func adminResyncRefusesATypeTheSourceDoesNotList(body: String, error: String) async throws {
         var config = fixture.config
         config.sources[0].reconcile.types = ["invoice", "purchase_order"]
-        let listeners = try IngestApplication(config: config, store: fixture.store, clock: fixture.database.clock, logger: Logger(label: "test"))
+        let listeners = IngestApplication(config: config, store: fixture.store, clock: fixture.database.clock, logger: Logger(label: "test"))
         let admin = try #require(listeners.admin)
         try await admin.test(.router) { client in
             let headers: HTTPFields = [.authorization: "Bearer admin-secret-1", .contentType: "application/json"]

@@ -48,7 +48,7 @@ struct LockWaitTests {
     }
 
     @Test func aSenderQueuedBehindALockedCommitWaitsOneBusyTimeoutNotTwo() async throws {
-        let listeners = try IngestApplication(config: config, store: database.store, clock: database.clock, logger: Logger(label: "test"))
+        let listeners = IngestApplication(config: config, store: database.store, clock: database.clock, logger: Logger(label: "test"))
         let lock = try LockHolder(path: database.path)
         try await listeners.ingest.test(.live) { client in
             let port = try #require(client.port)

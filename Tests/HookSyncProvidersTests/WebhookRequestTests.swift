@@ -48,30 +48,30 @@ struct WebhookRequestTests {
         #expect(webhook.headers == ["webhook-id": "msg_1", "x-custom": "y"])
     }
 
-    @Test func everyKindHasAParserAndOtherKindsHaveNone() {
-        #expect(WebhookParsers.kinds == ["precoro", "economic", "kladana", "softledger", "standard-webhooks"])
-        #expect(WebhookParsers.parser(forKind: "precoro") is PrecoroWebhookParser)
-        #expect(WebhookParsers.parser(forKind: "economic") is EconomicWebhookParser)
-        #expect(WebhookParsers.parser(forKind: "kladana") is KladanaWebhookParser)
-        #expect(WebhookParsers.parser(forKind: "softledger") is SoftLedgerWebhookParser)
-        #expect(WebhookParsers.parser(forKind: "standard-webhooks") is StandardWebhooksParser)
-        #expect(WebhookParsers.parser(forKind: "quickbooks") == nil)
-        #expect(WebhookParsers.parser(forKind: "Precoro") == nil)
+    @Test func everyKindHasItsParserAndOtherNamesAreNoKind() {
+        #expect(ProviderKind.allCases.map(\.rawValue) == ["precoro", "economic", "kladana", "softledger", "standard-webhooks"])
+        #expect(WebhookParsers.parser(for: .precoro) is PrecoroWebhookParser)
+        #expect(WebhookParsers.parser(for: .economic) is EconomicWebhookParser)
+        #expect(WebhookParsers.parser(for: .kladana) is KladanaWebhookParser)
+        #expect(WebhookParsers.parser(for: .softledger) is SoftLedgerWebhookParser)
+        #expect(WebhookParsers.parser(for: .standardWebhooks) is StandardWebhooksParser)
+        #expect(ProviderKind(rawValue: "quickbooks") == nil)
+        #expect(ProviderKind(rawValue: "Precoro") == nil)
     }
 
     /// One valid request per kind, each carrying a token, to check what every parser puts around the key.
-    static let validRequests: [(kind: String, request: WebhookRequest)] = [
-        ("precoro", .fixture(query: [("token", "s3cret")], body: #"{"id": 1, "type": 3, "action": 1}"#)),
-        ("economic", .fixture(type: "customer", query: [("newnumber", "7"), ("oldnumber", "7"), ("token", "s3cret")])),
-        ("kladana", .fixture("GET", query: [("id", "aa-1"), ("type", "Demand"), ("token", "s3cret")])),
-        ("softledger", .fixture(query: [("token", "s3cret")], body: #"{"uuid": "u", "objectType": "Bill", "action": "Bill Created", "objectId": "b1"}"#)),
-        ("standard-webhooks", .fixture(query: [("token", "s3cret")], body: #"{"type": "invoice.created", "data": {"id": "i1"}}"#)),
+    static let validRequests: [(kind: ProviderKind, request: WebhookRequest)] = [
+        (.precoro, .fixture(query: [("token", "s3cret")], body: #"{"id": 1, "type": 3, "action": 1}"#)),
+        (.economic, .fixture(type: "customer", query: [("newnumber", "7"), ("oldnumber", "7"), ("token", "s3cret")])),
+        (.kladana, .fixture("GET", query: [("id", "aa-1"), ("type", "Demand"), ("token", "s3cret")])),
+        (.softledger, .fixture(query: [("token", "s3cret")], body: #"{"uuid": "u", "objectType": "Bill", "action": "Bill Created", "objectId": "b1"}"#)),
+        (.standardWebhooks, .fixture(query: [("token", "s3cret")], body: #"{"type": "invoice.created", "data": {"id": "i1"}}"#)),
     ]
 
-    @Test(arguments: validRequests.map(\.kind))
-    func everyParserKeysBySourceNameAndKeepsReceivedAtAndTheScrubbedRequest(_ kind: String) throws {
+    @Test(arguments: ProviderKind.allCases)
+    func everyParserKeysBySourceNameAndKeepsReceivedAtAndTheScrubbedRequest(_ kind: ProviderKind) throws {
         let request = try #require(Self.validRequests.first { $0.kind == kind }?.request)
-        let parser = try #require(WebhookParsers.parser(forKind: kind))
+        let parser = WebhookParsers.parser(for: kind)
         let envelope = try #require(try parser.parse(request, source: "my-erp").first)
         #expect(envelope.key.source == "my-erp")
         #expect(envelope.receivedAt == WebhookRequest.fixtureReceivedAt)

@@ -4,7 +4,7 @@ import HookSyncCore
 import HookSyncProviders
 import HookSyncSQLite
 import HookSyncTestSupport
-import HookSyncWorker
+@testable import HookSyncWorker
 import Synchronization
 import Testing
 
@@ -201,7 +201,7 @@ final class FakeUpstream: ProviderAPI {
         let transport = ScriptedTransport { _ in
             Entity.json(["meta": ["size": 1, "limit": 1000, "offset": 0], "rows": [["id": "k1", "updated": "2026-01-01 03:00:00.250", "name": "x"]]])
         }
-        let api = try ProviderAPIs.make(kind: "kladana", settings: APISettings(source: "kladana", values: ["base_url": "http://kladana.test/api/remap/1.2", "token": "t"]), transport: transport)
+        let api = try ProviderAPIs.make(kind: .kladana, settings: APISettings(source: "kladana", values: ["base_url": "http://kladana.test/api/remap/1.2", "token": "t"]), transport: transport)
         let page = try await api.list(ListingQuery(type: "customerorder", since: Date(timeIntervalSince1970: 1_767_225_600), pageSize: 1_000))
         #expect(page.rows.first?.remoteModifiedAt == Date(timeIntervalSince1970: 1_767_225_600.25), "03:00 Moscow is midnight UTC")
         let url = try #require(transport.state.withLock { $0.requests.first?.url })
@@ -436,6 +436,7 @@ final class FakeUpstream: ProviderAPI {
         var reconciler = reconciler(pageSize: 10)
         reconciler.mirror = nil
         reconciler.sink = sink
+        reconciler.observeHandOff = { pages in sink.handOff.withLock { $0 = pages } }
         let summary = try await reconciler.run(type: "customer", mode: .incremental)
         #expect(summary.counts.listed == 1_000)
         #expect(summary.counts.pages == 111)
@@ -463,10 +464,13 @@ final class RecordingSink: Sink {
     }
 }
 
-/// A sink whose first write waits until the upstream has stopped serving pages, and that records how
-/// many rows each write carried.
+/// A sink whose first write waits until the listing has stopped (the pass's hand-off is full and its
+/// producer waits for room, which only a write can make), and that records how many pages the upstream
+/// had served by then and how many rows each write carried. A listing that never stops fails the test.
 final class HeldFirstWrite: Sink {
     let upstream: FakeUpstream
+    /// The pass's hand-off, shown by `Reconciler.observeHandOff`.
+    let handOff = Mutex<BatchHandOff<Reconciler.ListedPage>?>(nil)
     private let state = Mutex<(writes: [Int], servedWhileHeld: Int)>(([], 0))
 
     init(upstream: FakeUpstream) { self.upstream = upstream }
@@ -476,12 +480,11 @@ final class HeldFirstWrite: Sink {
 
     func write(_ records: [SyncRecord]) async throws {
         if state.withLock({ $0.writes.isEmpty }) {
-            var served = -1
-            let deadline = ContinuousClock.now + .seconds(60)
-            while upstream.pagesServed != served, ContinuousClock.now < deadline {
-                served = upstream.pagesServed
-                try await Task.sleep(for: .milliseconds(100))
-            }
+            let pages = try #require(handOff.withLock { $0 })
+            // Only this write can make room, so once the producer waits it stays waiting: the count
+            // read after it is final, however slowly this machine runs.
+            try await waitUntil("the listing waits for room in the hand-off") { pages.producerIsWaiting }
+            let served = upstream.pagesServed
             state.withLock { $0.servedWhileHeld = served }
         }
         state.withLock { $0.writes.append(records.count) }

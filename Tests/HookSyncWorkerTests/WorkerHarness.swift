@@ -92,13 +92,13 @@ final class WorkerHarness: Sendable {
         return limits
     }
 
-    func source(_ name: String, kind: String, limits: SourceLimits = WorkerHarness.limits()) throws -> WorkerSource {
+    func source(_ name: String, kind: ProviderKind, limits: SourceLimits = WorkerHarness.limits()) throws -> WorkerSource {
         let values: [String: String] = switch kind {
-        case "precoro": ["base_url": "http://precoro.test", "email": "e@x", "token": "t"]
-        case "economic": ["base_url": "http://economic.test", "app_secret_token": "a", "agreement_grant_token": "g"]
-        case "kladana": ["base_url": "http://kladana.test/api/remap/1.2", "token": "t"]
-        case "softledger": ["base_url": "http://softledger.test/api", "token_url": "http://softledger.test/oauth/token", "client_id": "c", "client_secret": "s", "tenant_uuid": "t", "audience": "a"]
-        default: ["fetch_url": "http://standard.test/{type}/{id}"]
+        case .precoro: ["base_url": "http://precoro.test", "email": "e@x", "token": "t"]
+        case .economic: ["base_url": "http://economic.test", "app_secret_token": "a", "agreement_grant_token": "g"]
+        case .kladana: ["base_url": "http://kladana.test/api/remap/1.2", "token": "t"]
+        case .softledger: ["base_url": "http://softledger.test/api", "token_url": "http://softledger.test/oauth/token", "client_id": "c", "client_secret": "s", "tenant_uuid": "t", "audience": "a"]
+        case .standardWebhooks: ["fetch_url": "http://standard.test/{type}/{id}"]
         }
         let clock = self.clock
         let api = try ProviderAPIs.make(kind: kind, settings: APISettings(source: name, values: values), transport: transport, now: { clock.now })

@@ -24,7 +24,7 @@ import Testing
     @Test func syncsTheFetchedEntityToTheMirrorAndFinishesTheItem() async throws {
         let harness = try WorkerHarness(transport: ScriptedTransport(fallback: Self.entity))
         _ = try await harness.store.enqueue([harness.database.envelope("33", .update, type: "customer", source: "economic")])
-        try await harness.run(sources: [harness.source("economic", kind: "economic")]) {
+        try await harness.run(sources: [harness.source("economic", kind: .economic)]) {
             try await harness.mirror.row(Self.economic) != nil
         }
         let row = try #require(try await harness.mirror.row(Self.economic))
@@ -39,7 +39,7 @@ import Testing
         let harness = try WorkerHarness(transport: ScriptedTransport(fallback: Self.entity))
         harness.transport.script("/customers/33", Entity.status(404))
         _ = try await harness.store.enqueue([harness.database.envelope("33", .delete, type: "customer", source: "economic")])
-        try await harness.run(sources: [harness.source("economic", kind: "economic")]) {
+        try await harness.run(sources: [harness.source("economic", kind: .economic)]) {
             try await harness.mirror.row(Self.economic)?.deleted == true
         }
         #expect(try await harness.mirror.row(Self.economic)?.data == nil)
@@ -51,7 +51,7 @@ import Testing
         let old = EntityKey(source: "economic", type: "customer", id: "32")
         try await harness.mirror.write([SyncRecord(key: old, change: .live(json: Data("{}".utf8), remoteModifiedAt: nil), syncedAt: harness.clock.now)])
         _ = try await harness.store.enqueue([harness.database.envelope("33", .renumber, type: "customer", source: "economic", extras: ["old_number": "32"])])
-        try await harness.run(sources: [harness.source("economic", kind: "economic")]) {
+        try await harness.run(sources: [harness.source("economic", kind: .economic)]) {
             try await harness.mirror.row(Self.economic) != nil
         }
         #expect(try await harness.mirror.row(old)?.deleted == true)
@@ -61,22 +61,23 @@ import Testing
 
     /// Each provider's own 429 signal: the item waits exactly as long as asked, and no attempt is counted.
     @Test(arguments: [
-        ("economic", "customer", "33", "/customers/33", Entity.status(429, headers: ["retry-after": "7"])),
-        ("kladana", "customerorder", "k-1", "/entity/customerorder/k-1", Entity.status(429, headers: ["x-lognex-retry-after": "7000"])),
-        ("precoro", "purchase_order", "900", "/purchaseorders/5",
+        (ProviderKind.economic, "customer", "33", "/customers/33", Entity.status(429, headers: ["retry-after": "7"])),
+        (.kladana, "customerorder", "k-1", "/entity/customerorder/k-1", Entity.status(429, headers: ["x-lognex-retry-after": "7000"])),
+        (.precoro, "purchase_order", "900", "/purchaseorders/5",
          Entity.status(429, body: #"{"RateLimit-Type": "Second limiter", "RateLimit-Retry-After": "2026-01-01 00:00:07 UTC", "RateLimit-Limit": 1}"#)),
-        ("softledger", "ledger_account", "la-1", "/LedgerAccount/la-1", Entity.status(429, headers: ["retry-after": "7"])),
+        (.softledger, "ledger_account", "la-1", "/LedgerAccount/la-1", Entity.status(429, headers: ["retry-after": "7"])),
     ])
     func aRateLimitWaitsForTheProvidersSignalWithoutBurningAnAttempt(
-        kind: String, type: String, id: String, path: String, limited: APIResponse
+        kind: ProviderKind, type: String, id: String, path: String, limited: APIResponse
     ) async throws {
         let harness = try WorkerHarness(transport: ScriptedTransport(fallback: Self.entity))
         harness.transport.script(path, limited)
-        let key = EntityKey(source: kind, type: type, id: id)
-        let extras = kind == "precoro" ? ["idn": "5"] : kind == "softledger" ? ["object_type": "LedgerAccount"] : [:]
-        _ = try await harness.store.enqueue([harness.database.envelope(id, .update, type: type, source: kind, extras: extras)])
+        let source = kind.rawValue
+        let key = EntityKey(source: source, type: type, id: id)
+        let extras = kind == .precoro ? ["idn": "5"] : kind == .softledger ? ["object_type": "LedgerAccount"] : [:]
+        _ = try await harness.store.enqueue([harness.database.envelope(id, .update, type: type, source: source, extras: extras)])
         let limitedAt = harness.clock.now
-        try await harness.run(sources: [harness.source(kind, kind: kind)]) {
+        try await harness.run(sources: [harness.source(source, kind: kind)]) {
             try await harness.latestItem(of: key).lastError?.contains("rate limited") == true
         }
         let waiting = try await harness.latestItem(of: key)
@@ -90,7 +91,7 @@ import Testing
         #expect(pause.inFlight == 0, "the 429's slot was given back")
 
         harness.clock.advance(by: .seconds(8))
-        try await harness.run(sources: [harness.source(kind, kind: kind)]) {
+        try await harness.run(sources: [harness.source(source, kind: kind)]) {
             try await harness.mirror.row(key) != nil
         }
         #expect(try await harness.latestItem(of: key).attempts == 0)
@@ -102,7 +103,7 @@ import Testing
         harness.transport.script("/customers/33", Entity.status(503, body: "maintenance"))
         _ = try await harness.store.enqueue([harness.database.envelope("33", .update, type: "customer", source: "economic")])
         let failedAt = harness.clock.now
-        try await harness.run(sources: [harness.source("economic", kind: "economic")]) {
+        try await harness.run(sources: [harness.source("economic", kind: .economic)]) {
             try await harness.latestItem(of: Self.economic).attempts == 1
         }
         let failed = try await harness.latestItem(of: Self.economic)
@@ -112,7 +113,7 @@ import Testing
         #expect(failed.runAt >= failedAt && failed.runAt <= failedAt.addingTimeInterval(1))
 
         harness.clock.advance(by: .seconds(1))
-        try await harness.run(sources: [harness.source("economic", kind: "economic")]) {
+        try await harness.run(sources: [harness.source("economic", kind: .economic)]) {
             try await harness.latestItem(of: Self.economic).state == .done
         }
         #expect(try await harness.mirror.row(Self.economic) != nil)
@@ -124,7 +125,7 @@ import Testing
         _ = try await harness.store.enqueue([harness.database.envelope("33", .update, type: "customer", source: "economic")])
         let settings = WorkerHarness.settings(maxAttempts: 3)
         for attempt in 1...3 {
-            try await harness.run(sources: [harness.source("economic", kind: "economic")], settings: settings) {
+            try await harness.run(sources: [harness.source("economic", kind: .economic)], settings: settings) {
                 let item = try await harness.latestItem(of: Self.economic)
                 return item.attempts == attempt || item.state == .dead
             }
@@ -135,7 +136,7 @@ import Testing
         #expect(dead.lastError?.contains("gave up after 3 attempts") == true)
 
         #expect(try await harness.store.retryDeadLetter(id: dead.id))
-        try await harness.run(sources: [harness.source("economic", kind: "economic")], settings: settings) {
+        try await harness.run(sources: [harness.source("economic", kind: .economic)], settings: settings) {
             try await harness.latestItem(of: Self.economic).state == .done
         }
         #expect(try await harness.mirror.row(Self.economic) != nil)
@@ -147,7 +148,7 @@ import Testing
         let harness = try WorkerHarness(transport: ScriptedTransport(fallback: Self.entity))
         let key = EntityKey(source: "precoro", type: "purchase_order", id: "900")
         _ = try await harness.store.enqueue([harness.database.envelope("900", .update, type: "purchase_order", source: "precoro")])
-        try await harness.run(sources: [harness.source("precoro", kind: "precoro")]) {
+        try await harness.run(sources: [harness.source("precoro", kind: .precoro)]) {
             try await harness.latestItem(of: key).state == .dead
         }
         let dead = try await harness.latestItem(of: key)
@@ -158,7 +159,7 @@ import Testing
 
         // The next webhook that names the idn is not absorbed by the dead item: it is fetched.
         _ = try await harness.store.enqueue([harness.database.envelope("900", .update, type: "purchase_order", source: "precoro", extras: ["idn": "5"])])
-        try await harness.run(sources: [harness.source("precoro", kind: "precoro")]) {
+        try await harness.run(sources: [harness.source("precoro", kind: .precoro)]) {
             try await harness.mirror.row(key) != nil
         }
         #expect(try await harness.latestItem(of: key).state == .done)
@@ -171,7 +172,7 @@ import Testing
         let envelopes = (1...5).map { harness.database.envelope(String($0), .update, type: "customer", source: "economic") }
         _ = try await harness.store.enqueue(envelopes)
         let settings = WorkerHarness.settings(concurrency: 1)
-        let source = try harness.source("economic", kind: "economic", limits: WorkerHarness.limits(cooldown: .seconds(30)))
+        let source = try harness.source("economic", kind: .economic, limits: WorkerHarness.limits(cooldown: .seconds(30)))
         try await harness.run(sources: [source], settings: settings) {
             let status = try await harness.store.status()
             return status.sources.first?.circuit == .open && status.work.pending == 5
@@ -197,7 +198,7 @@ import Testing
             url.hasSuffix("/oauth/token") ? WorkerOutcomeTests.entity(url) : Entity.status(502, body: "bad gateway")
         })
         _ = try await harness.store.enqueue((1...10).map { harness.database.envelope(String($0), .update, type: "customer", source: "economic") })
-        let source = try harness.source("economic", kind: "economic", limits: WorkerHarness.limits(failures: 3))
+        let source = try harness.source("economic", kind: .economic, limits: WorkerHarness.limits(failures: 3))
         try await harness.run(sources: [source], settings: WorkerHarness.settings(concurrency: 1)) {
             try await harness.store.status().sources.first?.circuit == .open
         }
@@ -219,7 +220,7 @@ import Testing
         }
         let accepted = try await harness.store.enqueue(envelopes).accepted
         #expect(accepted == 10_000)
-        try await harness.run(sources: [harness.source("economic", kind: "economic")], settings: WorkerHarness.settings(concurrency: 16), timeout: .seconds(30)) {
+        try await harness.run(sources: [harness.source("economic", kind: .economic)], settings: WorkerHarness.settings(concurrency: 16), timeout: .seconds(30)) {
             let status = try await harness.store.status()
             return status.work.pending + status.work.inFlight + status.work.queued == 0
         }
@@ -232,7 +233,7 @@ import Testing
     @Test func anItemOfAnUnconfiguredSourceIsDeadLetteredWithTheReason() async throws {
         let harness = try WorkerHarness(transport: ScriptedTransport(fallback: Self.entity))
         _ = try await harness.store.enqueue([harness.database.envelope("1", .update, type: "invoice", source: "retired")])
-        try await harness.run(sources: [harness.source("economic", kind: "economic")]) {
+        try await harness.run(sources: [harness.source("economic", kind: .economic)]) {
             try await harness.store.status().work.dead == 1
         }
         let dead = try await harness.latestItem(of: EntityKey(source: "retired", type: "invoice", id: "1"))

@@ -82,14 +82,16 @@ struct WorkerProcessTests {
             let queue = try openQueue()
             defer { try? queue.close() }
             let workers = try [startWorker(), startWorker()]
-            // Both processes up and polling before work arrives, so both take part.
-            try await Task.sleep(for: .seconds(1))
 
             // Events keep arriving while fetches of the same entities are in flight, so each entity
-            // has a pending item that the other process would take if the queue let it.
-            for _ in 0..<6 {
+            // has a pending item that the other process would take if the queue let it; they go on
+            // arriving until both processes have fetched at once (more than one process's 8 slots),
+            // however long the second takes to start, and for six rounds at least.
+            var rounds = 0
+            try await waitUntil("both processes fetch at once") {
                 _ = try await queue.enqueue((1...entities).map { event(customer($0)) })
-                try await Task.sleep(for: .milliseconds(60))
+                rounds += 1
+                return rounds >= 6 && simulator.peakConcurrency(.economic) > 8
             }
             try await waitUntil("every item is done") {
                 let work = try await queue.status().work
@@ -102,8 +104,6 @@ struct WorkerProcessTests {
             }
             #expect(simulator.maxConcurrentFetchesOfAnyEntity() == 1)
             #expect(try await queue.status().work.dead == 0)
-            // Both processes did work: the second one was not idle while the first did everything.
-            #expect(simulator.peakConcurrency(.economic) > 8, "one process runs at most 8 fetches at once")
             let mirror = try MirrorStore.open(path: folder.appending(path: "mirror.sqlite").path)
             defer { try? mirror.close() }
             #expect(try await mirror.rows(source: "economic", type: "customer").count == entities)

@@ -10,7 +10,7 @@ public import HookSyncCore
 /// alone.
 ///
 /// ```swift
-/// let api = try ProviderAPIs.make(kind: "economic", settings: settings, transport: transport)
+/// let api = try ProviderAPIs.make(kind: .economic, settings: settings, transport: transport)
 /// let change: SyncRecord.Change = switch try await api.fetch(key, extras: item.extras) {
 /// case .found(let entity): .live(json: entity.json, remoteModifiedAt: entity.remoteModifiedAt)
 /// case .gone: .deleted
@@ -195,18 +195,17 @@ public struct APIConfigurationError: Error, CustomStringConvertible, Sendable {
     public init(_ description: String) { self.description = description }
 }
 
-/// Makes the API client for a provider kind named in `hooksync.yaml`.
+/// Makes the API client of a provider kind. Throws `APIConfigurationError` when `settings` cannot drive it.
 public enum ProviderAPIs {
     public static func make(
-        kind: String, settings: APISettings, transport: any HTTPTransport, now: @escaping @Sendable () -> Date = Date.init
+        kind: ProviderKind, settings: APISettings, transport: any HTTPTransport, now: @escaping @Sendable () -> Date = Date.init
     ) throws -> any ProviderAPI {
         switch kind {
-        case "precoro": try PrecoroAPI(settings: settings, transport: transport, now: now)
-        case "economic": try EconomicAPI(settings: settings, transport: transport, now: now)
-        case "kladana": try KladanaAPI(settings: settings, transport: transport)
-        case "softledger": try SoftLedgerAPI(settings: settings, transport: transport, now: now)
-        case "standard-webhooks": try StandardWebhooksAPI(settings: settings, transport: transport, now: now)
-        default: throw APIConfigurationError("no API client for provider kind \(kind)")
+        case .precoro: try PrecoroAPI(settings: settings, transport: transport, now: now)
+        case .economic: try EconomicAPI(settings: settings, transport: transport, now: now)
+        case .kladana: try KladanaAPI(settings: settings, transport: transport)
+        case .softledger: try SoftLedgerAPI(settings: settings, transport: transport, now: now)
+        case .standardWebhooks: try StandardWebhooksAPI(settings: settings, transport: transport, now: now)
         }
     }
 }
