@@ -399,8 +399,9 @@ final class FakeUpstream: ProviderAPI {
     }
 
     /// A writer that keeps up with the listing would write each page alone, a commit apiece; it waits
-    /// a moment (`writeLinger`, long here so that a slow test machine cannot outlast it) for the pages
-    /// that follow, and writes them together.
+    /// a moment (`writeLinger`, long here so that a slow test machine cannot outlast it: each page also
+    /// takes a budget acquisition, and at 100 ms a loaded machine wrote 11 times) for the pages that
+    /// follow, and writes them together.
     @Test func aWriterThatKeepsUpWithTheListingWaitsForMorePagesBeforeItCommits() async throws {
         for index in 0..<300 { upstream.put("k\(index)", modified: base.addingTimeInterval(Double(-1_000 + index))) }
         upstream.with { $0.latency = .milliseconds(3) }
@@ -408,7 +409,7 @@ final class FakeUpstream: ProviderAPI {
         var reconciler = reconciler(pageSize: 10)
         reconciler.mirror = nil
         reconciler.sink = sink
-        reconciler.writeLinger = .milliseconds(100)
+        reconciler.writeLinger = .milliseconds(500)
         let summary = try await reconciler.run(type: "customer", mode: .incremental)
         #expect(summary.counts.listed == 300)
         #expect(sink.rowsPerWrite.reduce(0, +) == 300)

@@ -85,7 +85,7 @@ import Testing
         #expect(waiting.attempts == 0)
         #expect(abs(waiting.runAt.timeIntervalSince(limitedAt) - 7) < 0.01, "run at \(waiting.runAt), limited at \(limitedAt)")
         // The pause is the source's, for every process on the database, not only this worker's.
-        let pause = try #require(try await harness.store.budgetStatus(now: harness.clock.now).first { $0.source == kind })
+        let pause = try #require(try await harness.store.budgetStatus(now: harness.clock.now).first { $0.source == source })
         #expect(abs((pause.pausedUntil ?? .distantPast).timeIntervalSince(limitedAt) - 7) < 0.01)
         #expect(pause.pauseReason?.contains("429") == true || pause.pauseReason?.isEmpty == false)
         #expect(pause.inFlight == 0, "the 429's slot was given back")
