@@ -71,9 +71,9 @@ struct LockWaitTests {
                 #expect(answer.status == .serviceUnavailable)
                 #expect(json(answer.body)["error"] as? String == "could not store the delivery; retry later")
             }
-            // One busy timeout is 4 s; queued behind the first commit's wait it used to be 3.5 + 4 s.
-            // The margin either way is for a loaded machine.
-            #expect(second.waited < .milliseconds(5_500), "the second sender waited \(second.waited)")
+            // One busy timeout is 4 s; queued behind the first commit's wait it used to be at least
+            // 3.5 + 4 s. The margin is for a machine busy with the rest of the suite (5.6 s seen).
+            #expect(second.waited < .milliseconds(6_750), "the second sender waited \(second.waited)")
 
             lock.release()
             #expect(try await send(2).status == .ok, "once the lock is free, the retry is stored")
