@@ -142,7 +142,7 @@ struct IngestProcessTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         try """
             database: ./queue.sqlite
-            ingest: { listen: "127.0.0.1:\(port)", header_timeout: 1s, body_timeout: 1s, idle_timeout: 1s }
+            ingest: { listen: "127.0.0.1:\(port)", header_timeout: 3s, body_timeout: 1s, idle_timeout: 1s }
             sources:
               - { name: precoro, kind: precoro, webhook_token: "${TEST_TOKEN}", api: { email: e@example.com, token: t } }
             """.write(toFile: config, atomically: true, encoding: .utf8)
